@@ -1,0 +1,75 @@
+"""lms: digital-skills learning platform (Resolution 09-NQ/TU, Nghệ An)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from lms.config import PROJECT_ROOT, load_config
+from lms.extensions import babel, csrf, db, login_manager, migrate
+
+
+def select_locale() -> str:
+    """The language chosen in the session, else Vietnamese (the default)."""
+    from flask import current_app
+
+    languages = current_app.config["LMS_LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path), test_config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+
+    # Import models so that metadata (and Alembic autogenerate) sees every table.
+    from lms import models  # noqa: F401
+    from lms.auth import bp as auth_bp
+    from lms.courses import bp as courses_bp
+    from lms.learning import bp as learning_bp
+    from lms.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(learning_bp)
+
+    from lms.cli import register_cli
+
+    register_cli(app)
+
+    from lms.main.views import register_error_handlers
+
+    register_error_handlers(app)
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "site_name": app.config["LMS_SITE_NAME"],
+            "current_locale": select_locale(),
+            "current_user": current_user,
+            "request_path": request.full_path.rstrip("?") if request else "/",
+        }
+
+    return app

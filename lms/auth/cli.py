@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from lms.auth import logic
+from lms.extensions import db
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Quản trị hệ thống", help="Full name shown in the app.")
+@click.password_option(help="Asked for when not given (hidden, twice).")
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create the first province administrator."""
+    try:
+        user = logic.create_user(full_name=name, role="admin", password=password, email=email)
+    except logic.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Admin created: {user.email}")

@@ -1,0 +1,198 @@
+"""Account rules, as plain functions: they flush, the caller commits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.auth.models import BUSINESS_TYPES, ROLES, User
+from lms.extensions import db
+from lms.org.models import Unit
+from lms.util.time import utcnow
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+_PHONE_JUNK = re.compile(r"[\s.\-()]")
+_PHONE = re.compile(r"^0\d{9,10}$")
+
+
+class AccountError(ValueError):
+    """A rule was broken; ``field`` names the form field to show it on."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def normalise_email(email: str | None) -> str | None:
+    email = (email or "").strip().lower()
+    return email or None
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    """Vietnamese numbers in one form: ``+84 912 345 678`` → ``0912345678``."""
+    phone = _PHONE_JUNK.sub("", phone or "")
+    if not phone:
+        return None
+    if phone.startswith("+84"):
+        phone = "0" + phone[3:]
+    elif phone.startswith("84") and len(phone) == 11:
+        phone = "0" + phone[2:]
+    return phone
+
+
+def is_valid_phone(phone: str) -> bool:
+    return bool(_PHONE.match(phone))
+
+
+def hash_password(password: str) -> str:
+    # Werkzeug 3 defaults to scrypt; named here so a downgrade cannot weaken it.
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"Mật khẩu cần ít nhất {PASSWORD_MIN} ký tự.", "password")
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"Mật khẩu dài tối đa {PASSWORD_MAX} ký tự.", "password")
+
+
+def find_by_identifier(identifier: str) -> User | None:
+    """A user by email or phone number (employee codes come with the roster)."""
+    identifier = (identifier or "").strip()
+    if not identifier:
+        return None
+    if "@" in identifier:
+        return db.session.scalar(
+            select(User).where(func.lower(User.email) == normalise_email(identifier))
+        )
+    phone = normalise_phone(identifier)
+    if phone and is_valid_phone(phone):
+        return db.session.scalar(select(User).where(User.phone == phone))
+    return None
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The active user whose credentials these are, or None (never says which part failed)."""
+    user = find_by_identifier(identifier)
+    if user is None or not user.password_hash or not user.is_active:
+        # Same work either way, so timing does not reveal whether the account exists.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+@dataclass
+class Registration:
+    kind: str  # citizen | business
+    full_name: str
+    password: str
+    consent_version: str
+    email: str | None = None
+    phone: str | None = None
+    unit: Unit | None = None
+    tax_code: str | None = None
+    business_type: str | None = None
+
+
+def register_learner(data: Registration) -> User:
+    """A self-registered citizen or business account."""
+    if data.kind not in ("citizen", "business"):
+        raise AccountError("Loại tài khoản không hợp lệ.", "kind")
+    email = normalise_email(data.email)
+    phone = normalise_phone(data.phone)
+    if not email and not phone:
+        raise AccountError("Hãy nhập email hoặc số điện thoại.", "email")
+    if phone and not is_valid_phone(phone):
+        raise AccountError("Số điện thoại gồm 10 hoặc 11 chữ số, bắt đầu bằng 0.", "phone")
+    if email and find_by_identifier(email):
+        raise AccountError("Email này đã được dùng cho một tài khoản khác.", "email")
+    if phone and find_by_identifier(phone):
+        raise AccountError("Số điện thoại này đã được dùng cho một tài khoản khác.", "phone")
+    check_password_policy(data.password)
+    if data.kind == "business":
+        if not (data.tax_code or "").strip():
+            raise AccountError("Hãy nhập mã số thuế.", "tax_code")
+        if data.business_type not in BUSINESS_TYPES:
+            raise AccountError("Hãy chọn loại hình.", "business_type")
+    user = User(
+        full_name=data.full_name.strip(),
+        email=email,
+        phone=phone,
+        password_hash=hash_password(data.password),
+        role=data.kind,
+        unit=data.unit,
+        tax_code=((data.tax_code or "").strip() or None) if data.kind == "business" else None,
+        business_type=data.business_type if data.kind == "business" else None,
+        consent_at=utcnow(),
+        consent_version=data.consent_version,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password and end every other session of the user."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise AccountError("Mật khẩu hiện tại không đúng.", "current_password")
+    check_password_policy(new)
+    set_password(user, new)
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_policy(password)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    db.session.flush()
+
+
+def create_user(
+    *,
+    full_name: str,
+    role: str,
+    password: str | None,
+    email: str | None = None,
+    phone: str | None = None,
+    unit: Unit | None = None,
+) -> User:
+    if role not in ROLES:
+        raise AccountError(f"Vai trò không hợp lệ: {role}", "role")
+    email = normalise_email(email)
+    phone = normalise_phone(phone)
+    if email and find_by_identifier(email):
+        raise AccountError("Email này đã được dùng cho một tài khoản khác.", "email")
+    if password is not None:
+        check_password_policy(password)
+    user = User(
+        full_name=full_name,
+        role=role,
+        email=email,
+        phone=phone,
+        unit=unit,
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the user only while the session's version is current."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user

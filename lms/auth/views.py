@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.auth import logic
+from lms.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from lms.extensions import db, login_manager
+from lms.org.logic import communes
+from lms.util.urls import is_safe_next
+
+bp = Blueprint("auth", __name__)
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Hãy đăng nhập để tiếp tục."
+login_manager.login_message_category = "info"
+login_manager.localize_callback = _
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    return logic.load_session_user(session_id)
+
+
+def _redirect_next(default: str):
+    target = request.values.get("next")
+    return redirect(target if is_safe_next(target) else default)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return _redirect_next(url_for("learning.my_learning"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = logic.authenticate(form.identifier.data, form.password.data)
+        if user is None:
+            form.password.errors.append(
+                _("Thông tin đăng nhập không đúng. Kiểm tra lại email, số điện thoại "
+                  "hoặc mã cán bộ và mật khẩu.")
+            )
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return _redirect_next(url_for("learning.my_learning"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.my_learning"))
+    form = RegisterForm()
+    units = communes()
+    form.unit_id.choices = [(0, _("— Chọn xã, phường —"))] + [(u.id, u.name) for u in units]
+    if form.validate_on_submit():
+        unit = next((u for u in units if u.id == form.unit_id.data), None)
+        try:
+            user = logic.register_learner(
+                logic.Registration(
+                    kind=form.kind.data,
+                    full_name=form.full_name.data,
+                    email=form.email.data,
+                    phone=form.phone.data,
+                    password=form.password.data,
+                    unit=unit,
+                    tax_code=form.tax_code.data,
+                    business_type=form.business_type.data or None,
+                    consent_version=current_app.config["LMS_PRIVACY_NOTICE_VERSION"],
+                )
+            )
+        except logic.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "full_name").errors.append(error.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Đăng ký thành công. Chào mừng bạn!"), "success")
+            return redirect(url_for("courses.catalogue"))
+    return render_template("auth/register.html", form=form, has_communes=bool(units))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            logic.change_password(current_user, form.current_password.data, form.password.data)
+        except logic.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "password").errors.append(error.message)
+        else:
+            db.session.commit()
+            # The version changed: keep this browser signed in, the others are out.
+            login_user(current_user._get_current_object())
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất."), "success")
+            return redirect(url_for("learning.my_learning"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,17 @@
+"""Registers every feature's Flask CLI commands (`flask --app lms ...`)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    from lms.auth.cli import users_cli
+    from lms.backup import backup_command
+    from lms.courses.cli import courses_cli
+    from lms.demo import demo_command
+
+    app.cli.add_command(courses_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)

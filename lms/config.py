@@ -1,0 +1,92 @@
+"""Configuration from environment variables with safe defaults.
+
+Order of precedence (lowest first): defaults here, the environment, then the
+``test_config`` mapping given to :func:`lms.create_app`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ENVIRONMENTS = ("production", "development", "testing")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Route plain PostgreSQL URLs through psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key(instance_path: Path) -> str:
+    """A random key kept in instance/ so development sessions survive restarts."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict[str, Any]:
+    env = (test_config or {}).get("LMS_ENV") or os.environ.get("LMS_ENV", "production")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"LMS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    production = env == "production"
+
+    database_url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{instance_path / 'lms.sqlite3'}"
+    )
+    config: dict[str, Any] = {
+        "LMS_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LMS_COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(PROJECT_ROOT / "courses")),
+        "LMS_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "LMS_ISSUING_BODY": os.environ.get("LMS_ISSUING_BODY", "UBND TỈNH NGHỆ AN"),
+        "LMS_SITE_NAME": os.environ.get("LMS_SITE_NAME", "Học kỹ năng số Nghệ An"),
+        "LMS_PRIVACY_NOTICE_VERSION": "2026-01",
+        # A long quiz must not lose its answers to an expired CSRF token.
+        "WTF_CSRF_TIME_LIMIT": int(os.environ.get("LMS_CSRF_TIME_LIMIT", str(8 * 3600))),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LMS_LANGUAGES": ("vi", "en"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("LMS_SECURE_COOKIES", production),
+        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _env_bool("LMS_SECURE_COOKIES", production),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+    }
+    config.update(test_config or {})
+
+    if not config["SECRET_KEY"]:
+        if config["LMS_ENV"] == "production":
+            raise ConfigError(
+                "SECRET_KEY must be set in production (export SECRET_KEY=..., "
+                "or LMS_ENV=development for a local trial)."
+            )
+        config["SECRET_KEY"] = _dev_secret_key(instance_path)
+    return config

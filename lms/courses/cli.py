@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from lms.courses.loader import check_courses
+from lms.courses.sync import CourseProblems, sync_courses
+from lms.extensions import db
+
+courses_cli = AppGroup("courses", help="Check and load the Markdown courses.")
+
+
+def _root(path: str | None) -> Path:
+    return Path(path or current_app.config["LMS_COURSES_DIR"])
+
+
+@courses_cli.command("check")
+@click.argument("path", required=False)
+def check_command(path: str | None) -> None:
+    """Validate every course folder; print file:line: problem for each error."""
+    result = check_courses(_root(path))
+    for problem in result.problems:
+        click.echo(str(problem))
+    if result.problems:
+        click.echo(f"{len(result.problems)} problem(s) found.", err=True)
+        raise SystemExit(1)
+    lessons = sum(len(c.lessons) for c in result.courses)
+    quizzes = sum(1 for c in result.courses if c.quiz)
+    click.echo(f"OK: {len(result.courses)} course(s), {lessons} lesson(s), {quizzes} quiz(zes).")
+
+
+@courses_cli.command("sync")
+@click.argument("path", required=False)
+def sync_command(path: str | None) -> None:
+    """Load the courses folder into the database (safe to run again)."""
+    try:
+        report = sync_courses(_root(path))
+    except CourseProblems as error:
+        db.session.rollback()
+        for problem in error.check.problems:
+            click.echo(str(problem))
+        click.echo("Nothing was synced: fix the problems above first.", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    for label, slugs in (("created", report.created), ("updated", report.updated),
+                         ("unpublished", report.unpublished)):
+        for slug in slugs:
+            click.echo(f"{label}: {slug}")
+    click.echo(
+        f"Synced: {len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged, {len(report.unpublished)} unpublished."
+    )

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.util.time import utcnow
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The folder name under courses/: the course's stable identity.
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # Space-delimited, e.g. " official citizen ", so a LIKE finds one audience.
+    audiences: Mapped[str] = mapped_column(String(64), default="")
+    hours: Mapped[float] = mapped_column(default=1.0)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    competencies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    required_for: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    due_days: Mapped[int | None]
+    valid_days: Mapped[int | None]
+    # The checked quiz.yml, or None; attempts keep their own copy of what was asked.
+    quiz: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Title, summary, tags and lesson titles folded (no diacritics) for search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    is_published: Mapped[bool] = mapped_column(default=True, index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="course", order_by="Lesson.position"
+    )
+
+    @property
+    def audience_list(self) -> list[str]:
+        return self.audiences.split()
+
+    @property
+    def active_lessons(self) -> list[Lesson]:
+        return [lesson for lesson in self.lessons if lesson.is_active]
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug}>"
+
+
+class Lesson(db.Model):
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(255))
+    # Rendered and sanitised at sync time (a cache of the Markdown file).
+    html: Mapped[str] = mapped_column(Text, default="")
+    # A lesson removed from the folder keeps its history but no longer counts.
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    course: Mapped[Course] = relationship(back_populates="lessons")
+
+    def __repr__(self) -> str:
+        return f"<Lesson {self.slug}>"

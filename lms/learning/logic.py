@@ -1,0 +1,392 @@
+"""Learning rules: progress, quiz grading, completion. Flush, never commit."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.models import User
+from lms.courses.models import Course, Lesson
+from lms.extensions import db
+from lms.learning.models import Completion, LessonProgress, QuizAttempt
+from lms.util.text import fold
+from lms.util.time import local_today, utcnow
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+class QuizClosed(Exception):
+    """The learner may not take another attempt."""
+
+
+# --- completions ---------------------------------------------------------------------
+
+
+def is_valid_on(completion_date: date, valid_days: int | None, as_of: date) -> bool:
+    """A completion counts on ``as_of`` from its date until ``valid_days`` later."""
+    if completion_date > as_of:
+        return False
+    return valid_days is None or as_of <= completion_date + timedelta(days=valid_days)
+
+
+def latest_completion(user: User, course: Course) -> Completion | None:
+    return db.session.scalar(
+        select(Completion)
+        .where(Completion.user_id == user.id, Completion.course_id == course.id)
+        .order_by(Completion.sequence.desc())
+        .limit(1)
+    )
+
+
+def current_completion(user: User, course: Course, as_of: date | None = None) -> Completion | None:
+    completion = latest_completion(user, course)
+    as_of = as_of or local_today()
+    if completion and is_valid_on(completion.completed_on, course.valid_days, as_of):
+        return completion
+    return None
+
+
+def new_certificate_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def record_completion(
+    user: User, course: Course, attempt: QuizAttempt | None = None, on: date | None = None
+) -> Completion:
+    """The learner's valid completion of ``course``, created once.
+
+    Concurrent callers race on the (user, course, sequence) unique constraint;
+    the loser gets the winner's row, so a completion is never counted twice.
+    """
+    on = on or local_today()
+    existing = latest_completion(user, course)
+    if existing and is_valid_on(existing.completed_on, course.valid_days, on):
+        return existing
+    completion = Completion(
+        user_id=user.id,
+        course_id=course.id,
+        sequence=(existing.sequence + 1) if existing else 1,
+        completed_on=on,
+        attempt_id=attempt.id if attempt else None,
+        score_percent=attempt.score_percent if attempt else None,
+        code=new_certificate_code(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        winner = latest_completion(user, course)
+        if winner is None:  # pragma: no cover - the constraint said otherwise
+            raise
+        return winner
+    return completion
+
+
+# --- lessons -------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    lessons: list[Lesson]
+    done_ids: set[int] = field(default_factory=set)
+    completion: Completion | None = None
+    quiz_passed: bool = False
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for lesson in self.lessons if lesson.id in self.done_ids)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total) if self.total else 0
+
+    @property
+    def all_lessons_done(self) -> bool:
+        return self.done_count == self.total
+
+    @property
+    def started(self) -> bool:
+        return self.done_count > 0
+
+    @property
+    def next_lesson(self) -> Lesson | None:
+        """The first lesson not yet done (where "Tiếp tục học" leads)."""
+        for lesson in self.lessons:
+            if lesson.id not in self.done_ids:
+                return lesson
+        return self.lessons[0] if self.lessons else None
+
+
+def done_lesson_ids(user: User, course: Course) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(LessonProgress.lesson_id)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.user_id == user.id, Lesson.course_id == course.id)
+        )
+    )
+
+
+def course_progress(user: User | None, course: Course) -> Progress:
+    progress = Progress(lessons=course.active_lessons)
+    if user is None or not user.is_authenticated:
+        return progress
+    progress.done_ids = done_lesson_ids(user, course)
+    progress.completion = current_completion(user, course)
+    progress.quiz_passed = quiz_passed_since_last_completion(user, course)
+    return progress
+
+
+def mark_lesson_done(user: User, lesson: Lesson) -> Completion | None:
+    """Mark ``lesson`` done (idempotent) and complete the course if that was the last step."""
+    exists = db.session.scalar(
+        select(LessonProgress.id).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
+        )
+    )
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LessonProgress(user_id=user.id, lesson_id=lesson.id))
+        except IntegrityError:
+            pass  # a parallel request marked it first: same result
+    return complete_if_finished(user, lesson.course)
+
+
+def quiz_passed_since_last_completion(user: User, course: Course) -> bool:
+    """A passed attempt that has not yet been used by an (expired) earlier completion."""
+    last = latest_completion(user, course)
+    query = select(QuizAttempt.id).where(
+        QuizAttempt.user_id == user.id,
+        QuizAttempt.course_id == course.id,
+        QuizAttempt.passed.is_(True),
+    )
+    if last is not None:
+        query = query.where(QuizAttempt.submitted_at >= last.completed_at)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def complete_if_finished(
+    user: User, course: Course, attempt: QuizAttempt | None = None
+) -> Completion | None:
+    """A course is complete when every lesson is done and, where there is a quiz,
+    an attempt reached ``pass_percent``."""
+    current = current_completion(user, course)
+    if current:
+        return current
+    lesson_ids = {lesson.id for lesson in course.active_lessons}
+    if not lesson_ids <= done_lesson_ids(user, course):
+        return None
+    if course.quiz and (attempt is None or not attempt.passed):
+        if not quiz_passed_since_last_completion(user, course):
+            return None
+        attempt = db.session.scalar(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id,
+                   QuizAttempt.passed.is_(True))
+            .order_by(QuizAttempt.submitted_at.desc())
+            .limit(1)
+        )
+    return record_completion(user, course, attempt)
+
+
+# --- quizzes -------------------------------------------------------------------------
+
+
+def submitted_attempts(user: User, course: Course) -> int:
+    return db.session.scalar(
+        select(func.count(QuizAttempt.id)).where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.course_id == course.id,
+            QuizAttempt.submitted_at.is_not(None),
+        )
+    ) or 0
+
+
+def attempts_left(user: User, course: Course) -> int | None:
+    """None when unlimited."""
+    limit = (course.quiz or {}).get("max_attempts", 0)
+    if not limit:
+        return None
+    return max(limit - submitted_attempts(user, course), 0)
+
+
+def open_attempt(user: User, course: Course, rng: random.Random | None = None) -> QuizAttempt:
+    """The learner's unsubmitted attempt, or a new one with its own shuffle."""
+    if not course.quiz:
+        raise QuizClosed("Khóa học này không có bài kiểm tra.")
+    attempt = db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.course_id == course.id,
+            QuizAttempt.submitted_at.is_(None),
+        )
+    )
+    if attempt is not None:
+        return attempt
+    if attempts_left(user, course) == 0:
+        raise QuizClosed("Bạn đã dùng hết số lần làm bài kiểm tra của khóa học này.")
+    number = (
+        db.session.scalar(
+            select(func.max(QuizAttempt.number)).where(
+                QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id
+            )
+        )
+        or 0
+    ) + 1
+    attempt = QuizAttempt(
+        user_id=user.id,
+        course_id=course.id,
+        number=number,
+        questions=snapshot_questions(course.quiz, rng or random.SystemRandom()),
+        pass_percent=course.quiz["pass_percent"],
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Two tabs opened the quiz at once; both use the same attempt.
+        return open_attempt(user, course, rng)
+    return attempt
+
+
+def snapshot_questions(quiz: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
+    """The questions in the order this attempt shows them.
+
+    Each choice keeps its original index as its value, so grading compares
+    with quiz.yml's answers whatever order the learner saw.
+    """
+    questions = [dict(q) for q in quiz["questions"]]
+    if quiz.get("shuffle", True):
+        rng.shuffle(questions)
+    for question in questions:
+        if "choices" in question:
+            order = list(range(len(question["choices"])))
+            if quiz.get("shuffle", True):
+                rng.shuffle(order)
+            question["order"] = order
+    return questions
+
+
+def grade_question(question: dict[str, Any], response: Any) -> bool:
+    """Whether ``response`` (as parsed from the form) answers ``question``."""
+    kind = question["type"]
+    answer = question["answer"]
+    if kind == "single":
+        return _as_int(response) == answer
+    if kind == "multiple":
+        chosen = {_as_int(r) for r in (response or [])}
+        return chosen == set(answer)
+    if kind == "true_false":
+        return response in ("true", "false") and (response == "true") == answer
+    if kind == "short":
+        given = fold(str(response or "")).strip(" .!")
+        return bool(given) and given in {fold(a).strip(" .!") for a in answer}
+    return False
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_responses(attempt: QuizAttempt, form: Any) -> dict[str, Any]:
+    """Read the learner's answers for this attempt's questions from a form MultiDict."""
+    responses: dict[str, Any] = {}
+    for question in attempt.questions:
+        key = f"q-{question['id']}"
+        if question["type"] == "multiple":
+            responses[question["id"]] = form.getlist(key)
+        else:
+            value = form.get(key)
+            responses[question["id"]] = value[:500] if isinstance(value, str) else None
+    return responses
+
+
+@dataclass
+class SubmitResult:
+    attempt: QuizAttempt
+    graded_now: bool
+    completion: Completion | None
+
+
+def submit_attempt(user: User, attempt: QuizAttempt, responses: dict[str, Any]) -> SubmitResult:
+    """Grade ``attempt`` once. A second submission of the same attempt (double
+    click, two tabs) changes nothing and returns the first result."""
+    claimed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(attempt)
+    if claimed.rowcount != 1:
+        return SubmitResult(attempt, False, current_completion(user, attempt.course))
+    correct = sum(1 for q in attempt.questions if grade_question(q, responses.get(q["id"])))
+    total = len(attempt.questions)
+    attempt.responses = responses
+    attempt.correct_count = correct
+    attempt.score_percent = round(100 * correct / total, 1) if total else 0.0
+    attempt.passed = attempt.score_percent >= attempt.pass_percent
+    db.session.flush()
+    completion = complete_if_finished(user, attempt.course, attempt) if attempt.passed else None
+    return SubmitResult(attempt, True, completion)
+
+
+# --- my learning ---------------------------------------------------------------------
+
+
+@dataclass
+class LearningOverview:
+    in_progress: list[tuple[Course, Progress]]
+    completed: list[tuple[Course, Completion]]
+
+
+def learning_overview(user: User) -> LearningOverview:
+    """Courses the learner has started and those they have completed."""
+    started_ids = set(
+        db.session.scalars(
+            select(Lesson.course_id)
+            .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+            .where(LessonProgress.user_id == user.id)
+        )
+    ) | set(
+        db.session.scalars(select(QuizAttempt.course_id).where(QuizAttempt.user_id == user.id))
+    )
+    completions = db.session.scalars(
+        select(Completion).where(Completion.user_id == user.id).order_by(Completion.sequence)
+    ).all()
+    latest: dict[int, Completion] = {c.course_id: c for c in completions}
+    course_ids = started_ids | set(latest)
+    courses = db.session.scalars(
+        select(Course).where(Course.id.in_(course_ids)).order_by(Course.title)
+    ).all() if course_ids else []
+    today = local_today()
+    overview = LearningOverview([], [])
+    for course in courses:
+        completion = latest.get(course.id)
+        if completion and is_valid_on(completion.completed_on, course.valid_days, today):
+            overview.completed.append((course, completion))
+        elif course.is_published:
+            overview.in_progress.append((course, course_progress(user, course)))
+    return overview
+
+
+def certificate_by_code(code: str) -> Completion | None:
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    return db.session.scalar(select(Completion).where(Completion.code == code))

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.courses.logic import lesson_or_404, neighbours, published_course_or_404
+from lms.extensions import db
+from lms.learning import logic
+from lms.learning.forms import CsrfOnlyForm, QuizForm
+from lms.learning.models import QuizAttempt
+from lms.util.time import local_today
+
+bp = Blueprint("learning", __name__)
+
+
+@bp.post("/courses/<slug>/lessons/<lesson_slug>/done")
+@login_required
+def mark_done(slug: str, lesson_slug: str):
+    if not CsrfOnlyForm().validate_on_submit():
+        abort(400)
+    course = published_course_or_404(slug)
+    lesson = lesson_or_404(course, lesson_slug)
+    completion = logic.mark_lesson_done(current_user, lesson)
+    db.session.commit()
+    if completion is not None:
+        return redirect(url_for("learning.certificate", code=completion.code))
+    _previous, following = neighbours(course, lesson)
+    if following is not None:
+        return redirect(url_for("courses.lesson", slug=slug, lesson_slug=following.slug))
+    if course.quiz:
+        flash(_("Bạn đã học xong các bài. Hãy làm bài kiểm tra để hoàn thành khóa học."), "info")
+        return redirect(url_for("learning.quiz", slug=slug))
+    return redirect(url_for("courses.course", slug=slug))
+
+
+@bp.route("/courses/<slug>/quiz", methods=["GET", "POST"])
+@login_required
+def quiz(slug: str):
+    course = published_course_or_404(slug)
+    if not course.quiz:
+        abort(404)
+    form = QuizForm()
+    if request.method == "POST":
+        if not form.validate_on_submit() or not form.attempt_id.data.isdigit():
+            flash(_("Phiên làm bài đã hết hạn. Hãy làm lại bài kiểm tra."), "warning")
+            return redirect(url_for("learning.quiz", slug=slug))
+        attempt = db.session.get(QuizAttempt, int(form.attempt_id.data))
+        if attempt is None or attempt.user_id != current_user.id or attempt.course_id != course.id:
+            abort(404)
+        logic.submit_attempt(
+            current_user, attempt, logic.parse_responses(attempt, request.form)
+        )
+        db.session.commit()
+        return redirect(url_for("learning.attempt_result", slug=slug, attempt_id=attempt.id))
+
+    progress = logic.course_progress(current_user, course)
+    if progress.completion is not None:
+        return render_template("learning/quiz_done.html", course=course, progress=progress)
+    try:
+        attempt = logic.open_attempt(current_user, course)
+    except logic.QuizClosed as closed:
+        db.session.rollback()
+        return render_template("learning/quiz_closed.html", course=course, reason=str(closed))
+    db.session.commit()
+    form.attempt_id.data = str(attempt.id)
+    return render_template(
+        "learning/quiz.html",
+        course=course,
+        attempt=attempt,
+        form=form,
+        attempts_left=logic.attempts_left(current_user, course),
+        progress=progress,
+    )
+
+
+@bp.get("/courses/<slug>/quiz/attempts/<int:attempt_id>")
+@login_required
+def attempt_result(slug: str, attempt_id: int):
+    course = published_course_or_404(slug)
+    attempt = db.get_or_404(QuizAttempt, attempt_id)
+    if attempt.user_id != current_user.id or attempt.course_id != course.id:
+        abort(404)
+    if attempt.submitted_at is None:
+        return redirect(url_for("learning.quiz", slug=slug))
+    progress = logic.course_progress(current_user, course)
+    return render_template(
+        "learning/attempt.html",
+        course=course,
+        attempt=attempt,
+        progress=progress,
+        attempts_left=logic.attempts_left(current_user, course),
+        grade=logic.grade_question,
+    )
+
+
+@bp.get("/my")
+@login_required
+def my_learning():
+    overview = logic.learning_overview(current_user)
+    return render_template("learning/my.html", overview=overview, today=local_today())
+
+
+@bp.get("/certificates/<code>")
+@login_required
+def certificate(code: str):
+    completion = logic.certificate_by_code(code)
+    if completion is None or (completion.user_id != current_user.id and not current_user.is_admin):
+        abort(404)
+    return render_template("learning/certificate.html", completion=completion)
+
+
+@bp.get("/verify")
+@bp.get("/verify/<code>")
+def verify(code: str | None = None):
+    code = code or request.args.get("code", "")
+    completion = logic.certificate_by_code(code[:20]) if code else None
+    valid = None
+    if completion is not None:
+        valid = logic.is_valid_on(
+            completion.completed_on, completion.course.valid_days, local_today()
+        )
+    return render_template(
+        "learning/verify.html", code=code, completion=completion, valid=valid
+    ), (404 if code and completion is None else 200)

@@ -1,0 +1,5 @@
+"""Site-wide pages: home, language switch, privacy notice, errors."""
+
+from lms.main.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, session
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from lms.courses.logic import catalogue
+from lms.util.urls import is_safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("main/index.html", courses=catalogue()[:6])
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LMS_LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else "/")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template(
+        "main/privacy.html", version=current_app.config["LMS_PRIVACY_NOTICE_VERSION"]
+    )
+
+
+@bp.get("/healthz")
+def health():
+    return {"status": "ok"}
+
+
+def register_error_handlers(app: Flask) -> None:
+    def render_error(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(400)
+    def bad_request(_error):
+        return render_error(400, _("Yêu cầu không hợp lệ"),
+                            _("Trang không hiểu yêu cầu này. Hãy quay lại và thử lại."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return render_error(
+            400,
+            _("Phiên làm việc đã hết hạn"),
+            _("Biểu mẫu đã quá hạn hoặc thiếu mã bảo vệ. Hãy tải lại trang rồi gửi lại."),
+        )
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_error(403, _("Không có quyền truy cập"),
+                            _("Tài khoản của bạn không được xem trang này."))
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_error(404, _("Không tìm thấy trang"),
+                            _("Địa chỉ này không tồn tại hoặc đã được gỡ bỏ."))
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render_error(413, _("Tệp quá lớn"),
+                            _("Tệp tải lên vượt quá dung lượng cho phép."))
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return render_error(500, _("Đã có lỗi xảy ra"),
+                            _("Hệ thống gặp sự cố. Dữ liệu của bạn không bị mất; hãy thử lại sau."))

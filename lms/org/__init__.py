@@ -1,0 +1,1 @@
+"""Organisation: the units tree (province → departments/communes → offices)."""

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from lms import create_app
+from lms.config import normalise_database_url
+from lms.courses.sync import sync_courses
+from lms.extensions import db
+from tests.builders import PASSWORD, make_user, write_course
+
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def database_url(tmp_path: Path) -> str:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    return normalise_database_url(url) if url else f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def courses_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "courses"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def app(tmp_path: Path, courses_dir: Path):
+    app = create_app(
+        {
+            "LMS_ENV": "testing",
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "LMS_COURSES_DIR": str(courses_dir),
+        }
+    )
+    with app.app_context():
+        if db.engine.url.get_backend_name() == "postgresql":
+            # A fresh schema per test: nothing leaks from one test to the next.
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_INPUT.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict | None = None, *, token_from: str = "/", **kwargs):
+    """POST like a browser: with the CSRF token the site put in its page."""
+    payload = dict(data or {})
+    payload["csrf_token"] = csrf_token(client, token_from)
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client, identifier: str, password: str = PASSWORD):
+    return post_form(client, "/login", {"identifier": identifier, "password": password},
+                     token_from="/login")
+
+
+@pytest.fixture
+def course(app, courses_dir):
+    """A synced two-lesson course with the default five-question quiz."""
+    write_course(courses_dir)
+    sync_courses(courses_dir)
+    db.session.commit()
+    from lms.courses.logic import published_course_or_404
+
+    return published_course_or_404("ky-nang-so-co-ban")
+
+
+@pytest.fixture
+def citizen(app):
+    return make_user("citizen", email="dan@example.vn", name="Trần Thị Bình")
+
+
+@pytest.fixture
+def citizen_client(client, citizen):
+    response = login(client, "dan@example.vn")
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def admin(app):
+    return make_user("admin", email="admin@example.vn", name="Quản trị")
