@@ -5,6 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from lms import create_app
@@ -14,6 +16,62 @@ from lms.extensions import db
 from tests.builders import PASSWORD, make_user, write_course
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+ON_POSTGRES = bool(os.environ.get("LMS_TEST_DATABASE_URL"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: about the embedded SQLite database")
+    config.addinivalue_line("markers", "postgres_only: about PostgreSQL deployments")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Backend-specific tests are left out on the other backend (not skipped:
+    CI treats a skip as a failure)."""
+    other = "sqlite_only" if ON_POSTGRES else "postgres_only"
+    kept = [item for item in items if other not in item.keywords]
+    deselected = [item for item in items if other in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With LMS_FAIL_ON_SKIP (set by .ci/run), a skipped test fails: a tier
+    that cannot run in CI must not pass quietly."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("LMS_FAIL_ON_SKIP") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped in CI (LMS_FAIL_ON_SKIP is set): {reason}"
+
+
+class Client(FlaskClient):
+    """The fixture keeps one app context open so tests can use the database;
+    in production every request has a fresh ``g``, so clear what requests
+    cache there (Flask-Login's user, Flask-WTF's CSRF token) to keep two test
+    browsers apart."""
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """`make` compiles the catalogues; a bare `pytest` run does it here."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path("lms/translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
 
 
 def database_url(tmp_path: Path) -> str:
@@ -39,6 +97,7 @@ def app(tmp_path: Path, courses_dir: Path):
             "LMS_COURSES_DIR": str(courses_dir),
         }
     )
+    app.test_client_class = Client
     with app.app_context():
         if db.engine.url.get_backend_name() == "postgresql":
             # A fresh schema per test: nothing leaks from one test to the next.

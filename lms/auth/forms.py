@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lms.auth.logic import PASSWORD_MAX, PASSWORD_MIN
@@ -43,8 +51,8 @@ def _password_field(label) -> PasswordField:
 class RegisterForm(FlaskForm):
     kind = RadioField(
         _l("Bạn đăng ký với tư cách"),
-        choices=[("citizen", _l("Người dân")),
-                 ("business", _l("Doanh nghiệp, hợp tác xã, hộ kinh doanh"))],
+        choices=[SelectChoice("citizen", _l("Người dân")),
+                 SelectChoice("business", _l("Doanh nghiệp, hợp tác xã, hộ kinh doanh"))],
         default="citizen",
         validators=[DataRequired()],
     )
@@ -69,8 +77,10 @@ class RegisterForm(FlaskForm):
                            render_kw={"inputmode": "numeric"})
     business_type = SelectField(
         _l("Loại hình"),
-        choices=[("", _l("— Chọn —")), ("enterprise", _l("Doanh nghiệp")),
-                 ("cooperative", _l("Hợp tác xã")), ("household", _l("Hộ kinh doanh"))],
+        choices=[SelectChoice("", _l("— Chọn —")),
+                 SelectChoice("enterprise", _l("Doanh nghiệp")),
+                 SelectChoice("cooperative", _l("Hợp tác xã")),
+                 SelectChoice("household", _l("Hộ kinh doanh"))],
         validators=[Optional()],
     )
     password = _password_field(_l("Mật khẩu (ít nhất 8 ký tự)"))

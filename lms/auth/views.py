@@ -3,17 +3,19 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from lms.auth import logic
 from lms.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 from lms.extensions import db, login_manager
 from lms.org.logic import communes
+from lms.util.i18n import mark
 from lms.util.urls import is_safe_next
 
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Hãy đăng nhập để tiếp tục."
+login_manager.login_message = mark("Hãy đăng nhập để tiếp tục.")
 login_manager.login_message_category = "info"
 login_manager.localize_callback = _
 
@@ -61,7 +63,9 @@ def register():
         return redirect(url_for("learning.my_learning"))
     form = RegisterForm()
     units = communes()
-    form.unit_id.choices = [(0, _("— Chọn xã, phường —"))] + [(u.id, u.name) for u in units]
+    form.unit_id.choices = [SelectChoice("0", _("— Chọn xã, phường —"))] + [
+        SelectChoice(str(u.id), u.name) for u in units
+    ]
     if form.validate_on_submit():
         unit = next((u for u in units if u.id == form.unit_id.data), None)
         try:
