@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from lms.config import PROJECT_ROOT, load_config
@@ -16,6 +16,8 @@ def select_locale() -> str:
     """The language chosen in the session, else Vietnamese (the default)."""
     from flask import current_app
 
+    if not has_request_context():  # CLI commands: the default, unless force_locale is used
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LMS_LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:
@@ -45,15 +47,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # Import models so that metadata (and Alembic autogenerate) sees every table.
     from lms import models  # noqa: F401
-    from lms.auth import bp as auth_bp
-    from lms.courses import bp as courses_bp
-    from lms.learning import bp as learning_bp
-    from lms.main import bp as main_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.courses.views import bp as courses_bp
+    from lms.learning.views import bp as learning_bp
+    from lms.main.views import bp as main_bp
+    from lms.org.views import bp as org_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(learning_bp)
+    app.register_blueprint(org_bp)
 
     from lms.cli import register_cli
 

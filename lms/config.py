@@ -65,6 +65,8 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "LMS_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LMS_ISSUING_BODY": os.environ.get("LMS_ISSUING_BODY", "UBND TỈNH NGHỆ AN"),
         "LMS_SITE_NAME": os.environ.get("LMS_SITE_NAME", "Học kỹ năng số Nghệ An"),
+        # Used in activation links written by the CLI (the web UI uses the request's host).
+        "LMS_BASE_URL": os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000"),
         "LMS_PRIVACY_NOTICE_VERSION": "2026-01",
         # A long quiz must not lose its answers to an expired CSRF token.
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("LMS_CSRF_TIME_LIMIT", str(8 * 3600))),

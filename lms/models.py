@@ -1,6 +1,12 @@
 """Every model, imported in one place so metadata is complete for Alembic."""
 
-from lms.auth.models import User  # noqa: F401
+from lms.auth.models import ActivationToken, User  # noqa: F401
 from lms.courses.models import Course, Lesson  # noqa: F401
-from lms.learning.models import Completion, LessonProgress, QuizAttempt  # noqa: F401
-from lms.org.models import Unit  # noqa: F401
+from lms.learning.models import (  # noqa: F401
+    Completion,
+    ExternalTraining,
+    LessonProgress,
+    QuizAttempt,
+    Requirement,
+)
+from lms.org.models import Official, PendingImport, Unit  # noqa: F401

@@ -1,5 +1,1 @@
 """Accounts: registration, login, passwords, roles."""
-
-from lms.auth.views import bp
-
-__all__ = ["bp"]

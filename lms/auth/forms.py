@@ -109,3 +109,13 @@ class ChangePasswordForm(FlaskForm):
                     EqualTo("password", _l("Hai mật khẩu không khớp."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ActivateForm(FlaskForm):
+    password = _password_field(_l("Chọn mật khẩu (ít nhất 8 ký tự)"))
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu"),
+        validators=[DataRequired(_l("Hãy nhập lại mật khẩu.")),
+                    EqualTo("password", _l("Hai mật khẩu không khớp."))],
+        render_kw={"autocomplete": "new-password"},
+    )

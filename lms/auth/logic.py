@@ -62,7 +62,9 @@ def check_password_policy(password: str) -> None:
 
 
 def find_by_identifier(identifier: str) -> User | None:
-    """A user by email or phone number (employee codes come with the roster)."""
+    """A user by email, phone number or (for officials) employee code."""
+    from lms.org.models import Official
+
     identifier = (identifier or "").strip()
     if not identifier:
         return None
@@ -72,8 +74,13 @@ def find_by_identifier(identifier: str) -> User | None:
         )
     phone = normalise_phone(identifier)
     if phone and is_valid_phone(phone):
-        return db.session.scalar(select(User).where(User.phone == phone))
-    return None
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        if user is not None:
+            return user
+    return db.session.scalar(
+        select(User).join(Official, Official.user_id == User.id)
+        .where(Official.employee_code == identifier)
+    )
 
 
 def authenticate(identifier: str, password: str) -> User | None:
@@ -195,4 +202,38 @@ def load_session_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
+    return user
+
+
+def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
+    """Give ``role`` to the account behind ``identifier`` (email, phone, employee code).
+
+    An official on the roster without an account gets one (without a password:
+    they still activate it with their link). Changing a role ends the user's
+    sessions, so new permissions apply at once.
+    """
+    from lms.org.models import Official
+
+    if role not in ROLES:
+        raise AccountError(f"Vai trò không hợp lệ: {role} (dùng {', '.join(ROLES)})", "role")
+    if role == "unit_manager" and unit is None:
+        raise AccountError("Vai trò unit_manager cần --unit MÃ_ĐƠN_VỊ.", "unit")
+    user = find_by_identifier(identifier)
+    if user is None:
+        official = db.session.scalar(
+            select(Official).where(Official.employee_code == identifier.strip()))
+        if official is None:
+            raise AccountError(f"Không tìm thấy tài khoản hay cán bộ '{identifier}'.",
+                               "identifier")
+        user = User(full_name=official.full_name, role="official", email=official.email)
+        if official.email and find_by_identifier(official.email):
+            user.email = None
+        db.session.add(user)
+        db.session.flush()
+        official.user_id = user.id
+    user.role = role
+    user.unit = unit if role == "unit_manager" else (user.unit if role in (
+        "citizen", "business") else None)
+    user.session_version += 1
+    db.session.flush()
     return user

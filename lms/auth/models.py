@@ -14,6 +14,21 @@ ROLES = ("admin", "unit_manager", "official", "citizen", "business")
 BUSINESS_TYPES = ("enterprise", "cooperative", "household")
 
 
+class ActivationToken(db.Model):
+    """A one-time link (valid 7 days) on which an official chooses a password."""
+
+    __tablename__ = "activation_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
+    # Only a hash is stored: a database leak does not leak working links.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -37,6 +52,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()
+    official = relationship("Official", back_populates="user", uselist=False)
 
     def get_id(self) -> str:
         # The session carries the version, so bumping it logs the user out everywhere.
@@ -45,6 +61,15 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_unit_manager(self) -> bool:
+        return self.role == "unit_manager"
+
+    @property
+    def can_manage(self) -> bool:
+        """Admins and unit HR officers see the organisation pages."""
+        return self.role in ("admin", "unit_manager")
 
     @property
     def audience(self) -> str:

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
 
 from lms.auth import logic
-from lms.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
+from lms.auth.activation import ActivationError, activate, find_token
+from lms.auth.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
 from lms.extensions import db, login_manager
 from lms.org.logic import communes
 from lms.util.i18n import mark
@@ -110,3 +111,33 @@ def change_password():
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất."), "success")
             return redirect(url_for("learning.my_learning"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate_account(token: str):
+    """An official's one-time link: choose a password, then straight to their courses."""
+    try:
+        record = find_token(token)
+    except ActivationError as error:
+        return render_template("auth/activate.html", form=None, error=error.message), 410
+    from lms.org.models import Official
+
+    official = db.session.get(Official, record.official_id)
+    form = ActivateForm()
+    if form.validate_on_submit():
+        try:
+            user = activate(token, form.password.data)
+        except ActivationError as error:
+            db.session.rollback()
+            return render_template("auth/activate.html", form=None, error=error.message), 410
+        except logic.AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash(_("Đã kích hoạt tài khoản. Lần sau hãy đăng nhập bằng mã cán bộ %(code)s "
+                    "hoặc email và mật khẩu vừa chọn.", code=official.employee_code), "success")
+            return redirect(url_for("learning.my_learning"))
+    return render_template("auth/activate.html", form=form, official=official, error=None)

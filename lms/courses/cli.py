@@ -9,6 +9,8 @@ from flask.cli import AppGroup
 from lms.courses.loader import check_courses
 from lms.courses.sync import CourseProblems, sync_courses
 from lms.extensions import db
+from lms.learning.requirements import refresh_requirements
+from lms.util.time import local_today
 
 courses_cli = AppGroup("courses", help="Check and load the Markdown courses.")
 
@@ -44,6 +46,8 @@ def sync_command(path: str | None) -> None:
             click.echo(str(problem))
         click.echo("Nothing was synced: fix the problems above first.", err=True)
         raise SystemExit(1) from None
+    # New or changed rules start the due-date clock for the officials they now match.
+    refresh_requirements(local_today())
     db.session.commit()
     for label, slugs in (("created", report.created), ("updated", report.updated),
                          ("unpublished", report.unpublished)):

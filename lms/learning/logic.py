@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.auth.models import User
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
-from lms.learning.models import Completion, LessonProgress, QuizAttempt
+from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
 from lms.util.text import fold
 from lms.util.time import local_today, utcnow
 
@@ -390,3 +390,10 @@ def certificate_by_code(code: str) -> Completion | None:
     if not code:
         return None
     return db.session.scalar(select(Completion).where(Completion.code == code))
+
+
+def external_records(official) -> list[ExternalTraining]:
+    """Classroom trainings HR recorded for ``official``, newest first."""
+    return list(db.session.scalars(
+        select(ExternalTraining).where(ExternalTraining.official_id == official.id)
+        .order_by(ExternalTraining.completed_on.desc())))

@@ -75,3 +75,33 @@ class Completion(db.Model):
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
+
+
+class ExternalTraining(db.Model):
+    """A classroom training (lớp tập huấn) recorded by HR; counts as a completion."""
+
+    __tablename__ = "external_trainings"
+    __table_args__ = (UniqueConstraint("official_id", "course_id", "completed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    completed_on: Mapped[date]
+    source: Mapped[str] = mapped_column(String(255), default="")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    course: Mapped[Course] = relationship()
+
+
+class Requirement(db.Model):
+    """Since when a course has been required of an official (for due dates).
+
+    Whether a course is required is decided by the course's rules against the
+    official's current attributes; this table only remembers when it first was.
+    """
+
+    __tablename__ = "requirements"
+
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), primary_key=True)
+    since: Mapped[date]

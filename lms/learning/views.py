@@ -3,12 +3,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from lms.courses.logic import lesson_or_404, neighbours, published_course_or_404
 from lms.extensions import db
 from lms.learning import logic
 from lms.learning.forms import CsrfOnlyForm, QuizForm
 from lms.learning.models import QuizAttempt
+from lms.learning.status import statuses
+from lms.org.models import Official
 from lms.util.time import local_today
 
 bp = Blueprint("learning", __name__)
@@ -97,8 +100,16 @@ def attempt_result(slug: str, attempt_id: int):
 @bp.get("/my")
 @login_required
 def my_learning():
+    today = local_today()
     overview = logic.learning_overview(current_user)
-    return render_template("learning/my.html", overview=overview, today=local_today())
+    official = current_user.official
+    required = external = None
+    if official is not None:
+        required = statuses(select(Official.id).where(Official.id == official.id), today).get(
+            official.id)
+        external = logic.external_records(official)
+    return render_template("learning/my.html", overview=overview, today=today,
+                           required=required, external=external)
 
 
 @bp.get("/certificates/<code>")

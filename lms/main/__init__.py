@@ -1,5 +1,1 @@
 """Site-wide pages: home, language switch, privacy notice, errors."""
-
-from lms.main.views import bp
-
-__all__ = ["bp"]

@@ -1,1 +1,1 @@
-"""Organisation: the units tree (province → departments/communes → offices)."""
+"""Organisation: the units tree, the officials roster and HR imports."""

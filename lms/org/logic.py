@@ -1,8 +1,8 @@
-"""Units: creating them with a correct materialised path."""
+"""Units: the tree, its materialised paths, and subtree scope."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select, update
 
 from lms.extensions import db
 from lms.org.models import LEVELS, Unit
@@ -24,3 +24,100 @@ def communes() -> list[Unit]:
     return list(
         db.session.scalars(select(Unit).where(Unit.level == "commune").order_by(Unit.name))
     )
+
+
+def subtree_condition(unit: Unit, path_column=None) -> ColumnElement[bool]:
+    """SQL for "in ``unit``'s subtree" as an indexed range on the materialised path.
+
+    Paths are digits and "/", so every path below "/1/7/" sorts in
+    ["/1/7/", "/1/70") ('0' follows '/'); the column uses the C collation on
+    PostgreSQL so this holds there too.
+    """
+    column = Unit.path if path_column is None else path_column
+    return and_(column >= unit.path, column < unit.path[:-1] + "0")
+
+
+def is_within(unit_path: str, scope: Unit | None) -> bool:
+    return scope is None or unit_path.startswith(scope.path)
+
+
+def unit_by_code(code: str) -> Unit | None:
+    return db.session.scalar(select(Unit).where(Unit.code == code))
+
+
+def recompute_paths() -> int:
+    """Rebuild every unit's path from parent links; returns how many changed."""
+    rows = db.session.execute(select(Unit.id, Unit.parent_id, Unit.path)).all()
+    parent = {row.id: row.parent_id for row in rows}
+    old = {row.id: row.path for row in rows}
+    new: dict[int, str] = {}
+
+    def path_of(unit_id: int) -> str:
+        if unit_id not in new:
+            chain = []
+            current: int | None = unit_id
+            while current is not None and current not in new:
+                chain.append(current)
+                current = parent[current]
+            prefix = new[current] if current is not None else "/"
+            for node in reversed(chain):
+                prefix = f"{prefix}{node}/"
+                new[node] = prefix
+        return new[unit_id]
+
+    changes = [{"id": uid, "path": path_of(uid)} for uid in parent if path_of(uid) != old[uid]]
+    if changes:
+        db.session.execute(update(Unit), changes)
+    return len(changes)
+
+
+def ancestors(unit: Unit) -> list[Unit]:
+    """The unit's ancestors from the root down (for breadcrumbs)."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
+    if not ids:
+        return []
+    found = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def children_with_counts(unit: Unit) -> list[tuple[Unit, int]]:
+    """Child units with the number of active officials in each child's subtree."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+
+    from lms.org.models import Official
+
+    inner = aliased(Unit)
+    counts = (
+        select(Unit.id, func.count(Official.id))
+        .select_from(Unit)
+        .join(inner, inner.path.like(Unit.path.concat("%")))
+        .join(Official, (Official.unit_id == inner.id) & (Official.status != "left"))
+        .where(Unit.parent_id == unit.id)
+        .group_by(Unit.id)
+    )
+    count_of = dict(db.session.execute(counts).tuples().all())
+    children = db.session.scalars(
+        select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.level, Unit.name))
+    return [(child, count_of.get(child.id, 0)) for child in children]
+
+
+def officials_in(unit: Unit, query: str = "", include_left: bool = False):
+    """SELECT of the officials of ``unit``'s subtree, matching ``query`` without diacritics."""
+    from lms.org.models import Official
+    from lms.util.text import fold
+
+    statement = (
+        select(Official)
+        .join(Unit, Unit.id == Official.unit_id)
+        .where(subtree_condition(unit))
+        .order_by(Unit.path, Official.full_name, Official.id)
+    )
+    if not include_left:
+        statement = statement.where(Official.status != "left")
+    for word in fold(query).split()[:6]:
+        statement = statement.where(
+            Official.search_name.contains(word, autoescape=True)
+            | Official.employee_code.contains(query.strip(), autoescape=True)
+        )
+    return statement

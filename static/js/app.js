@@ -11,6 +11,31 @@ document.addEventListener("DOMContentLoaded", function () {
     radios.forEach(function (r) { r.addEventListener("change", update); });
     update();
   }
+  // Large roster files: show upload progress instead of a page that seems frozen.
+  var upload = document.querySelector("form[data-upload-progress]");
+  if (upload && window.XMLHttpRequest && window.FormData) {
+    upload.addEventListener("submit", function (event) {
+      var box = upload.querySelector(".upload-progress");
+      var bar = box && box.querySelector("progress");
+      if (!bar || !upload.querySelector("input[type=file]").files.length) { return; }
+      event.preventDefault();
+      box.hidden = false;
+      upload.querySelector("button[type=submit]").disabled = true;
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", upload.action || window.location.href);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { bar.value = Math.round(95 * e.loaded / e.total); }
+      });
+      xhr.addEventListener("load", function () {
+        bar.value = 100;
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () { upload.submit(); });
+      xhr.send(new FormData(upload));
+    });
+  }
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });

@@ -1,0 +1,110 @@
+"""One-time activation links on which an official chooses a password."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from lms.auth.logic import AccountError, set_password
+from lms.auth.models import ActivationToken, User
+from lms.extensions import db
+from lms.org.logic import subtree_condition
+from lms.org.models import Official, Unit
+from lms.util.time import utcnow
+
+VALID_FOR = timedelta(days=7)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def officials_without_password(unit: Unit) -> list[Official]:
+    """Active officials of ``unit``'s subtree who cannot sign in yet."""
+    return list(db.session.scalars(
+        select(Official)
+        .join(Unit, Unit.id == Official.unit_id)
+        .outerjoin(User, User.id == Official.user_id)
+        .where(subtree_condition(unit), Official.status != "left",
+               or_(Official.user_id.is_(None), User.password_hash.is_(None)))
+        .order_by(Unit.path, Official.full_name)
+    ))
+
+
+@dataclass
+class Invitation:
+    official: Official
+    token: str
+    expires_at: datetime
+
+
+def invite(officials: list[Official], created_by: User | None = None) -> list[Invitation]:
+    """A fresh link for each official; earlier unused links stop working."""
+    now = utcnow()
+    ids = [o.id for o in officials]
+    for start in range(0, len(ids), 500):
+        db.session.execute(
+            update(ActivationToken)
+            .where(ActivationToken.official_id.in_(ids[start:start + 500]),
+                   ActivationToken.used_at.is_(None))
+            .values(used_at=now)
+        )
+    invitations = []
+    for official in officials:
+        token = secrets.token_urlsafe(32)
+        db.session.add(ActivationToken(
+            official_id=official.id, token_hash=_hash(token), expires_at=now + VALID_FOR,
+            created_by_id=created_by.id if created_by else None))
+        invitations.append(Invitation(official, token, now + VALID_FOR))
+    db.session.flush()
+    return invitations
+
+
+class ActivationError(AccountError):
+    pass
+
+
+def find_token(token: str) -> ActivationToken:
+    record = db.session.scalar(
+        select(ActivationToken).where(ActivationToken.token_hash == _hash(token or "")))
+    if record is None:
+        raise ActivationError("Đường dẫn kích hoạt không đúng. Hãy kiểm tra lại hoặc xin "
+                              "đường dẫn mới từ bộ phận tổ chức cán bộ.")
+    if record.used_at is not None:
+        raise ActivationError("Đường dẫn này đã được dùng hoặc đã được thay bằng đường dẫn "
+                              "mới. Nếu bạn đã đặt mật khẩu, hãy đăng nhập.")
+    if record.expires_at < utcnow():
+        raise ActivationError("Đường dẫn đã hết hạn (sau 7 ngày). Hãy xin đường dẫn mới từ "
+                              "bộ phận tổ chức cán bộ.")
+    return record
+
+
+def activate(token: str, password: str) -> User:
+    """Use the link once: choose the password and get the official's account."""
+    record = find_token(token)
+    official = db.session.get(Official, record.official_id)
+    if official is None or official.status == "left":
+        raise ActivationError("Hồ sơ cán bộ này không còn hoạt động.")
+    claimed = db.session.execute(
+        update(ActivationToken)
+        .where(ActivationToken.id == record.id, ActivationToken.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise ActivationError("Đường dẫn này đã được dùng.")
+    user = official.user
+    if user is None:
+        email_taken = official.email and db.session.scalar(
+            select(User.id).where(User.email == official.email))
+        user = User(full_name=official.full_name, role="official",
+                    email=None if email_taken else official.email)
+        db.session.add(user)
+        db.session.flush()
+        official.user_id = user.id
+    set_password(user, password)
+    return user

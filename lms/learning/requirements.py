@@ -1,0 +1,109 @@
+"""Which courses each official must take, and by when.
+
+A course's ``required_for`` rules (DESIGN.md) are matched against the
+official's current attributes: a rule matches when all its keys match, a
+course is required when any rule matches. The same rules exist twice, on
+purpose: as SQL (for whole units at once) and in Python (for one page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, insert, literal, or_, select, true
+
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.learning.models import Requirement
+from lms.org.models import Official, Unit
+
+
+def rule_matches(rule: dict[str, Any], official: Official, unit_level: str) -> bool:
+    if rule.get("audience") != "official":
+        return False
+    if "leaders" in rule and official.is_leader != rule["leaders"]:
+        return False
+    if "it_officers" in rule and official.is_it_officer != rule["it_officers"]:
+        return False
+    return not ("levels" in rule and unit_level not in rule["levels"])
+
+
+def is_required(course: Course, official: Official, unit_level: str) -> bool:
+    return any(rule_matches(rule, official, unit_level) for rule in course.required_for or [])
+
+
+def rules_condition(rules: list[dict[str, Any]]) -> ColumnElement[bool]:
+    """SQL over ``officials`` joined to ``units``: true where any rule matches."""
+    clauses = []
+    for rule in rules:
+        if rule.get("audience") != "official":
+            continue
+        parts: list[ColumnElement[bool]] = [true()]
+        if "leaders" in rule:
+            parts.append(Official.is_leader.is_(bool(rule["leaders"])))
+        if "it_officers" in rule:
+            parts.append(Official.is_it_officer.is_(bool(rule["it_officers"])))
+        if "levels" in rule:
+            parts.append(Unit.level.in_(rule["levels"]))
+        clauses.append(and_(*parts))
+    return or_(*clauses) if clauses else false()
+
+
+def courses_with_rules() -> list[Course]:
+    return [c for c in db.session.scalars(
+        select(Course).where(Course.is_published.is_(True)).order_by(Course.title))
+        if c.required_for]
+
+
+def refresh_requirements(today: date) -> None:
+    """Remember today as the start date of every newly matching (official, course).
+
+    One INSERT ... SELECT per course with rules: set-based, whatever the roster size.
+    """
+    for course in courses_with_rules():
+        already = exists().where(Requirement.official_id == Official.id,
+                                 Requirement.course_id == course.id)
+        chosen = (
+            select(Official.id, literal(course.id), literal(today))
+            .join(Unit, Unit.id == Official.unit_id)
+            .where(Official.status != "left", rules_condition(course.required_for), ~already)
+        )
+        db.session.execute(
+            insert(Requirement).from_select(["official_id", "course_id", "since"], chosen)
+        )
+    db.session.flush()
+
+
+@dataclass
+class RequiredCourse:
+    course: Course
+    since: date
+    due_on: date | None
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_on is not None and today > self.due_on
+
+
+def required_courses(official: Official, today: date) -> list[RequiredCourse]:
+    """The official's required courses with due dates (due_days after required since)."""
+    courses = [c for c in courses_with_rules() if is_required(c, official, official.unit.level)]
+    if not courses:
+        return []
+    since = dict(db.session.execute(
+        select(Requirement.course_id, Requirement.since).where(
+            Requirement.official_id == official.id,
+            Requirement.course_id.in_([c.id for c in courses]))).all())
+    result = []
+    for course in courses:
+        start = since.get(course.id)
+        if start is None:
+            # Matched just now (attributes changed since the last import).
+            start = today
+            db.session.add(Requirement(official_id=official.id, course_id=course.id,
+                                       since=today))
+        due = start + timedelta(days=course.due_days) if course.due_days else None
+        result.append(RequiredCourse(course, start, due))
+    db.session.flush()
+    return result

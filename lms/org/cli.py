@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_babel import force_locale
+
+from lms.auth import activation
+from lms.auth import logic as auth
+from lms.extensions import db
+from lms.org.imports import ImportResult, run_import
+from lms.org.logic import unit_by_code
+
+units_cli = AppGroup("units", help="The units tree.")
+officials_cli = AppGroup("officials", help="The officials roster.")
+training_cli = AppGroup("training", help="External (classroom) training records.")
+CHANGES_SHOWN = 100
+
+
+def _run(kind: str, file: Path, dry_run: bool, show_all: bool, **options) -> None:
+    # CLI users are admins reading English messages; the web UI speaks Vietnamese.
+    with force_locale("en"):
+        result = run_import(kind, file.name, file.read_bytes(), dry_run=dry_run, **options)
+        _report(result, dry_run, show_all)
+
+
+def _report(result: ImportResult, dry_run: bool, show_all: bool) -> None:
+    if not result.ok:
+        db.session.rollback()
+        for message in result.errors:
+            click.echo(message)
+        if result.error_count > len(result.errors):
+            click.echo(f"... and {result.error_count - len(result.errors)} more errors")
+        click.echo(f"{result.error_count} error(s): nothing was imported.", err=True)
+        raise SystemExit(1)
+    shown = result.changes if show_all else result.changes[:CHANGES_SHOWN]
+    for change in shown:
+        click.echo(f"row {change.row}: {change.describe()}" if change.row else change.describe())
+    if len(shown) < len(result.changes):
+        click.echo(f"... and {len(result.changes) - len(shown)} more changes (--show-all)")
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"Dry run, nothing changed. Would import {result.rows} row(s): "
+                   f"{result.summary()}.")
+    else:
+        db.session.commit()
+        click.echo(f"Imported {result.rows} row(s): {result.summary()}.")
+
+
+def _file_argument(function):
+    return click.argument("file", type=click.Path(exists=True, dir_okay=False,
+                                                  path_type=Path))(function)
+
+
+@units_cli.command("import")
+@_file_argument
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--show-all", is_flag=True, help="List every change, not only the first 100.")
+def import_units_command(file: Path, dry_run: bool, show_all: bool) -> None:
+    """Import units (CSV or XLSX: code, name, level, parent_code)."""
+    _run("units", file, dry_run, show_all)
+
+
+@officials_cli.command("import")
+@_file_argument
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--show-all", is_flag=True, help="List every change, not only the first 100.")
+@click.option("--deactivate-missing", is_flag=True,
+              help="Mark active officials of the file's units who are not in it as left.")
+def import_officials_command(file: Path, dry_run: bool, show_all: bool,
+                             deactivate_missing: bool) -> None:
+    """Import the officials roster (CSV or XLSX, columns in DESIGN.md)."""
+    _run("officials", file, dry_run, show_all, deactivate_missing=deactivate_missing)
+
+
+@training_cli.command("import")
+@_file_argument
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--show-all", is_flag=True, help="List every change, not only the first 100.")
+def import_training_command(file: Path, dry_run: bool, show_all: bool) -> None:
+    """Import external training records (employee_code, course, completed_on, source)."""
+    _run("training", file, dry_run, show_all)
+
+
+@officials_cli.command("invite")
+@click.option("--unit", "unit_code", required=True, help="Unit code; its whole subtree.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def invite_command(unit_code: str, output: Path) -> None:
+    """Write one-time activation links (valid 7 days) for officials without a password."""
+    unit = unit_by_code(unit_code)
+    if unit is None:
+        raise click.ClickException(f"no unit with code {unit_code}")
+    invitations = activation.invite(activation.officials_without_password(unit))
+    base = current_app.config["LMS_BASE_URL"].rstrip("/")
+    write_invitations(output, invitations, base)
+    db.session.commit()
+    click.echo(f"{len(invitations)} activation link(s) written to {output}")
+
+
+def write_invitations(target, invitations, base_url: str) -> None:
+    """CSV (UTF-8 with BOM, for Excel) of one activation link per official."""
+    handle = target.open("w", encoding="utf-8-sig", newline="") if isinstance(
+        target, Path) else target
+    writer = csv.writer(handle)
+    writer.writerow(["Mã cán bộ", "Họ và tên", "Đơn vị", "Email", "Đường dẫn kích hoạt",
+                     "Hết hạn"])
+    for invitation in invitations:
+        official = invitation.official
+        writer.writerow([official.employee_code, official.full_name, official.unit.name,
+                         official.email or "", f"{base_url}/activate/{invitation.token}",
+                         invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")])
+    if isinstance(target, Path):
+        handle.close()
+
+
+def grant_command_factory(users_cli) -> None:
+    @users_cli.command("grant")
+    @click.argument("identifier")
+    @click.argument("role")
+    @click.option("--unit", "unit_code", help="The unit a unit_manager manages (with subtree).")
+    def grant(identifier: str, role: str, unit_code: str | None) -> None:
+        """Give ROLE (admin, unit_manager, official, citizen, business) to IDENTIFIER."""
+        unit = None
+        if unit_code:
+            unit = unit_by_code(unit_code)
+            if unit is None:
+                raise click.ClickException(f"no unit with code {unit_code}")
+        try:
+            user = auth.grant_role(identifier, role, unit)
+        except auth.AccountError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        db.session.commit()
+        scope = f" of {unit.code} and its subtree" if role == "unit_manager" else ""
+        click.echo(f"{user.full_name} ({user.email or identifier}) is now {role}{scope}.")

@@ -1,0 +1,543 @@
+"""The three HR imports: units, the officials roster, external training records.
+
+Each import reads the whole file, checks every row, and computes what would
+change before writing anything. A file with any error changes nothing; a
+dry run only reports. Writing is set-based (bulk INSERT / UPDATE by primary
+key) so a 100,000-row roster imports in seconds. Functions flush; the caller
+commits once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, update
+
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.learning.models import ExternalTraining
+from lms.org.logic import is_within, recompute_paths
+from lms.org.models import Official, PendingImport, Unit
+from lms.org.tabular import (
+    CellError,
+    Column,
+    TableError,
+    map_headers,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_email,
+    read_table,
+    row_error,
+    text,
+)
+from lms.util.text import fold
+from lms.util.time import local_today, utcnow
+
+MAX_ERRORS = 500  # enough to fix a file; more would only bury the first ones
+KINDS = ("units", "officials", "training")
+
+UNIT_COLUMNS = [
+    Column("code", "Mã đơn vị", ("ma_don_vi",), required=True),
+    Column("name", "Tên đơn vị", ("ten_don_vi",), required=True),
+    Column("level", "Cấp", ("cap",), required=True),
+    Column("parent_code", "Mã đơn vị cấp trên", ("ma_don_vi_cha",)),
+]
+OFFICIAL_COLUMNS = [
+    Column("employee_code", "Mã cán bộ", ("ma_can_bo",), required=True),
+    Column("full_name", "Họ và tên", ("ho_ten",), required=True),
+    Column("unit_code", "Mã đơn vị", ("ma_don_vi",), required=True),
+    Column("category", "Loại", ("loai",), required=True),
+    Column("position", "Chức vụ", ("chuc_vu",)),
+    Column("is_leader", "Lãnh đạo", ("lanh_dao",)),
+    Column("is_it_officer", "Phụ trách CNTT", ("phu_trach_cntt",)),
+    Column("email", "Email", ()),
+    Column("phone", "Số điện thoại", ("so_dien_thoai",)),
+    Column("status", "Trạng thái", ("trang_thai",)),
+    Column("left_on", "Ngày nghỉ", ("ngay_nghi",)),
+]
+TRAINING_COLUMNS = [
+    Column("employee_code", "Mã cán bộ", ("ma_can_bo",), required=True),
+    Column("course", "Khóa học", ("khoa_hoc", "ma_khoa_hoc"), required=True),
+    Column("completed_on", "Ngày hoàn thành", ("ngay_hoan_thanh",), required=True),
+    Column("source", "Nguồn", ("nguon", "lop_tap_huan"), required=True),
+]
+COLUMNS = {"units": UNIT_COLUMNS, "officials": OFFICIAL_COLUMNS, "training": TRAINING_COLUMNS}
+
+LEVEL_WORDS = {
+    "province": "province", "tinh": "province", "thanh_pho_truc_thuoc_trung_uong": "province",
+    "department": "department", "so": "department", "ban": "department",
+    "nganh": "department", "so_ban_nganh": "department",
+    "district": "district", "huyen": "district", "thi_xa": "district",
+    "thanh_pho": "district", "quan": "district",
+    "commune": "commune", "xa": "commune", "phuong": "commune", "thi_tran": "commune",
+    "dac_khu": "commune",
+    "office": "office", "phong": "office",
+    "other": "other", "khac": "other",
+}
+CATEGORY_WORDS = {
+    "can_bo": "can_bo", "cong_chuc": "cong_chuc", "vien_chuc": "vien_chuc",
+    "nguoi_lao_dong": "nguoi_lao_dong", "lao_dong_hop_dong": "nguoi_lao_dong",
+}
+STATUS_WORDS = {
+    "": "active", "active": "active", "dang_cong_tac": "active", "dang_lam_viec": "active",
+    "left": "left", "nghi_viec": "left", "chuyen_cong_tac": "left", "nghi_huu": "left",
+    "da_nghi": "left",
+}
+OFFICIAL_FIELDS = ("full_name", "unit_id", "category", "position", "is_leader",
+                   "is_it_officer", "email", "phone", "status", "left_on")
+
+
+@dataclass
+class Change:
+    row: int
+    key: str
+    action: str  # created | updated | left | unchanged
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        if self.action == "updated" or self.action == "left":
+            parts = ", ".join(f"{name}: {old!s} → {new!s}" for name, (old, new) in
+                              self.fields.items())
+            return f"{self.action} {self.key} ({parts})"
+        return f"{self.action} {self.key}"
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0
+    changes: list[Change] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    applied: bool = False
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def error(self, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(message)
+
+    def add(self, change: Change) -> None:
+        self.counts[change.action] += 1
+        if change.action != "unchanged":
+            self.changes.append(change)
+
+    def summary(self) -> str:
+        if self.kind == "officials":
+            keys = ("created", "updated", "unchanged", "left")
+        else:
+            keys = ("created", "updated", "unchanged")
+        return ", ".join(f"{self.counts.get(k, 0)} {k}" for k in keys)
+
+
+class _Row:
+    """Cells of one row by column name, collecting errors with the file's headers."""
+
+    def __init__(self, number: int, cells: list[Any], positions: dict[str, int],
+                 headers: list[Any], columns: dict[str, Column], result: ImportResult) -> None:
+        self.number, self.cells, self.positions = number, cells, positions
+        self.headers, self.columns, self.result = headers, columns, result
+        self.failed = False
+
+    def raw(self, name: str) -> Any:
+        index = self.positions.get(name)
+        if index is None or index >= len(self.cells):
+            return None
+        return self.cells[index]
+
+    def header(self, name: str) -> str:
+        index = self.positions.get(name)
+        return str(self.headers[index]).strip() if index is not None else self.columns[name].label
+
+    def fail(self, name: str, reason: str) -> None:
+        self.failed = True
+        self.result.error(row_error(self.number, self.header(name), reason))
+
+    def get(self, name: str, parser=text, *args) -> Any:
+        try:
+            return parser(self.raw(name), *args)
+        except CellError as exc:
+            self.fail(name, str(exc))
+            return None
+
+    def required(self, name: str, max_length: int = 255) -> str:
+        value = text(self.raw(name))
+        if not value:
+            self.fail(name, _("bắt buộc, không được để trống"))
+        elif len(value) > max_length:
+            self.fail(name, _("dài quá %(n)d ký tự", n=max_length))
+        return value
+
+
+def _open(kind: str, filename: str, data: bytes, result: ImportResult):
+    try:
+        headers, rows = read_table(filename, data)
+    except TableError as exc:
+        result.error(str(exc))
+        return None
+    columns = COLUMNS[kind]
+    positions, errors = map_headers(headers, columns)
+    for message in errors:
+        result.error(message)
+    if errors:
+        return None
+    by_name = {c.name: c for c in columns}
+    return ((_Row(n, cells, positions, headers, by_name, result) for n, cells in rows))
+
+
+# --- units ---------------------------------------------------------------------------
+
+
+def import_units(filename: str, data: bytes, *, scope: Unit | None = None,
+                 dry_run: bool = False) -> ImportResult:
+    """Create or update units; ``scope`` limits a unit manager to their subtree."""
+    result = ImportResult("units")
+    rows = _open("units", filename, data, result)
+    if rows is None:
+        return result
+    stored = {u.code: u for u in db.session.scalars(select(Unit))}
+    stored_parent = {u.code: (u.parent.code if u.parent else None) for u in stored.values()}
+    wanted: dict[str, dict[str, Any]] = {}
+    seen_at: dict[str, int] = {}
+    for row in rows:
+        result.rows += 1
+        code = row.required("code", 64)
+        name = row.required("name")
+        level = row.get("level", parse_choice, LEVEL_WORDS, _("cấp đơn vị"))
+        parent_code = text(row.raw("parent_code")) or None
+        if code and code in seen_at:
+            row.fail("code", _("mã đơn vị trùng với dòng %(n)d", n=seen_at[code]))
+        if code:
+            seen_at.setdefault(code, row.number)
+        if parent_code and parent_code == code:
+            row.fail("parent_code", _("đơn vị không thể là cấp trên của chính nó"))
+        if scope is not None and code in stored and not is_within(stored[code].path, scope):
+            row.fail("code", _("đơn vị %(c)s nằm ngoài phạm vi bạn quản lý", c=code))
+        if not row.failed and code:
+            wanted[code] = {"row": row.number, "name": name, "level": level,
+                            "parent_code": parent_code,
+                            "parent_header": row.header("parent_code")}
+
+    # Parents must exist, the tree keeps one root, and no cycle may appear.
+    parent_of = dict(stored_parent)
+    parent_of.update({code: w["parent_code"] for code, w in wanted.items()})
+    roots = {code for code, parent in parent_of.items() if parent is None}
+    for code, w in wanted.items():
+        parent_code = w["parent_code"]
+
+        def fail(_column: str, reason: str, w=w) -> None:
+            result.error(row_error(w["row"], w["parent_header"], reason))
+
+        if parent_code is None:
+            others = sorted(roots - {code})
+            if scope is not None:
+                fail("parent_code", _("bắt buộc: đơn vị phải thuộc phạm vi bạn quản lý"))
+            elif others:
+                fail("parent_code", _("bắt buộc: chỉ đơn vị gốc (%(root)s) không có cấp trên",
+                                      root=others[0]))
+            continue
+        if parent_code not in parent_of:
+            fail("parent_code", _("không có đơn vị '%(c)s' trong tệp hay trong hệ thống",
+                                  c=parent_code))
+            continue
+        if scope is not None:
+            parent_path = stored[parent_code].path if parent_code in stored else None
+            if parent_path is not None and not is_within(parent_path, scope):
+                fail("parent_code", _("đơn vị %(c)s nằm ngoài phạm vi bạn quản lý",
+                                      c=parent_code))
+        cycle = _find_cycle(code, parent_of)
+        if cycle:
+            fail("parent_code", _("tạo thành vòng lặp: %(chain)s", chain=" → ".join(cycle)))
+    if not result.ok:
+        return result
+
+    for code, w in wanted.items():
+        unit = stored.get(code)
+        if unit is None:
+            result.add(Change(w["row"], code, "created"))
+            continue
+        changed = {}
+        for name in ("name", "level"):
+            if getattr(unit, name) != w[name]:
+                changed[name] = (getattr(unit, name), w[name])
+        if stored_parent[code] != w["parent_code"]:
+            changed["parent_code"] = (stored_parent[code], w["parent_code"])
+        result.add(Change(w["row"], code, "updated" if changed else "unchanged", changed))
+    if dry_run:
+        return result
+
+    for code, w in wanted.items():
+        if code not in stored:
+            unit = Unit(code=code, name=w["name"], level=w["level"], path="/")
+            db.session.add(unit)
+            stored[code] = unit
+        else:
+            stored[code].name, stored[code].level = w["name"], w["level"]
+    db.session.flush()
+    for code, w in wanted.items():
+        parent_code = w["parent_code"]
+        stored[code].parent_id = stored[parent_code].id if parent_code else None
+    db.session.flush()
+    recompute_paths()
+    db.session.expire_all()
+    result.applied = True
+    return result
+
+
+def _find_cycle(start: str, parent_of: dict[str, str | None]) -> list[str] | None:
+    chain, current = [start], parent_of.get(start)
+    seen = {start}
+    while current is not None:
+        chain.append(current)
+        if current in seen:
+            return chain if current == start else None
+        seen.add(current)
+        current = parent_of.get(current)
+    return None
+
+
+# --- officials -----------------------------------------------------------------------
+
+
+def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
+                     dry_run: bool = False, deactivate_missing: bool = False,
+                     today: date | None = None) -> ImportResult:
+    """Create or update roster records, keyed by employee code.
+
+    An official is never deleted: one who leaves gets status ``left``. With
+    ``deactivate_missing``, active officials of the units named in the file who
+    are not in it are marked left as of today.
+    """
+    today = today or local_today()
+    result = ImportResult("officials")
+    rows = _open("officials", filename, data, result)
+    if rows is None:
+        return result
+    units = {row.code: (row.id, row.path) for row in
+             db.session.execute(select(Unit.code, Unit.id, Unit.path))}
+    unit_code_by_id = {uid: code for code, (uid, _path) in units.items()}
+    unit_path_by_id = {uid: path for uid, path in units.values()}
+    columns = (Official.id, Official.employee_code, *(getattr(Official, f) for f in
+                                                      OFFICIAL_FIELDS))
+    existing = {row.employee_code: row for row in db.session.execute(select(*columns))}
+    email_owner = {row.email: code for code, row in existing.items() if row.email}
+    seen_at: dict[str, int] = {}
+    emails_in_file: dict[str, int] = {}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    units_in_file: set[int] = set()
+
+    for row in rows:
+        result.rows += 1
+        code = row.required("employee_code", 64)
+        full_name = row.required("full_name")
+        unit_code = row.required("unit_code", 64)
+        category = None
+        if not text(row.raw("category")):
+            row.fail("category", _("bắt buộc, không được để trống"))
+        else:
+            category = row.get("category", parse_choice, CATEGORY_WORDS, _("loại cán bộ"))
+        position = text(row.raw("position"))[:255] or None
+        is_leader = row.get("is_leader", parse_bool)
+        is_it_officer = row.get("is_it_officer", parse_bool)
+        email = row.get("email", parse_email)
+        phone = _phone(row)
+        status = row.get("status", parse_choice, STATUS_WORDS, _("trạng thái"))
+        left_on = row.get("left_on", parse_date)
+
+        if code in seen_at:
+            row.fail("employee_code", _("mã cán bộ trùng với dòng %(n)d", n=seen_at[code]))
+        elif code:
+            seen_at[code] = row.number
+        unit = units.get(unit_code)
+        if unit_code and unit is None:
+            row.fail("unit_code", _("không có đơn vị '%(c)s' (nhập danh sách đơn vị trước)",
+                                    c=unit_code))
+        elif unit is not None and scope is not None and not unit[1].startswith(scope.path):
+            row.fail("unit_code", _("đơn vị %(c)s nằm ngoài phạm vi bạn quản lý", c=unit_code))
+        old = existing.get(code)
+        if (old is not None and scope is not None
+                and not unit_path_by_id.get(old.unit_id, "").startswith(scope.path)):
+            row.fail("employee_code", _("cán bộ %(c)s thuộc đơn vị ngoài phạm vi bạn quản lý",
+                                        c=code))
+        if email:
+            owner = email_owner.get(email)
+            if email in emails_in_file:
+                row.fail("email", _("email trùng với dòng %(n)d", n=emails_in_file[email]))
+            elif owner is not None and owner != code:
+                row.fail("email", _("email đã dùng cho cán bộ %(c)s", c=owner))
+            emails_in_file.setdefault(email, row.number)
+        if status == "active" and left_on is not None:
+            row.fail("left_on", _("chỉ ghi ngày nghỉ khi trạng thái là nghỉ việc"))
+        if status == "left" and left_on is None:
+            # Keep the date already recorded so re-importing changes nothing.
+            left_on = old.left_on if old is not None and old.left_on else today
+        if row.failed or not result.ok:
+            continue
+
+        values = {"full_name": full_name, "unit_id": unit[0], "category": category,
+                  "position": position, "is_leader": bool(is_leader),
+                  "is_it_officer": bool(is_it_officer), "email": email, "phone": phone,
+                  "status": status, "left_on": left_on}
+        units_in_file.add(unit[0])
+        if old is None:
+            result.add(Change(row.number, code, "created"))
+            inserts.append({"employee_code": code, "search_name": fold(full_name), **values})
+            continue
+        changed = {name: (getattr(old, name), new) for name, new in values.items()
+                   if getattr(old, name) != new}
+        if not changed:
+            result.add(Change(row.number, code, "unchanged"))
+            continue
+        if "unit_id" in changed:
+            changed["unit_code"] = tuple(unit_code_by_id.get(u) for u in changed.pop("unit_id"))
+        action = "left" if changed.get("status", (None, None))[1] == "left" else "updated"
+        result.add(Change(row.number, code, action, changed))
+        updates.append({"id": old.id, "search_name": fold(full_name), "updated_at": utcnow(),
+                        **values})
+
+    if not result.ok:
+        result.changes.clear()
+        result.counts.clear()
+        return result
+    if deactivate_missing:
+        for code, old in existing.items():
+            if old.unit_id in units_in_file and old.status != "left" and code not in seen_at:
+                result.add(Change(0, code, "left", {"status": ("active", "left")}))
+                updates.append({"id": old.id, "status": "left", "left_on": today,
+                                "updated_at": utcnow()})
+    if dry_run:
+        return result
+    if inserts:
+        db.session.execute(insert(Official), inserts)
+    if updates:
+        db.session.execute(update(Official), updates)
+    db.session.flush()
+    from lms.learning.requirements import refresh_requirements
+
+    refresh_requirements(today)
+    result.applied = True
+    return result
+
+
+def _phone(row: _Row) -> str | None:
+    from lms.auth.logic import normalise_phone
+
+    raw = text(row.raw("phone"))
+    if not raw:
+        return None
+    phone = normalise_phone(raw)
+    if not phone or not phone.isdigit() or not 9 <= len(phone) <= 11:
+        row.fail("phone", _("'%(v)s' không phải số điện thoại", v=raw))
+        return None
+    return phone
+
+
+# --- external training records -------------------------------------------------------
+
+
+def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
+                    dry_run: bool = False, today: date | None = None) -> ImportResult:
+    """Classroom trainings that count as completions for the indicator."""
+    today = today or local_today()
+    result = ImportResult("training")
+    rows = _open("training", filename, data, result)
+    if rows is None:
+        return result
+    officials = {
+        row.employee_code: (row.id, row.path) for row in db.session.execute(
+            select(Official.employee_code, Official.id, Unit.path).join(Unit))
+    }
+    courses = {row.slug: row.id for row in db.session.execute(select(Course.slug, Course.id))}
+    existing = {
+        (row.official_id, row.course_id, row.completed_on): (row.id, row.source)
+        for row in db.session.execute(select(
+            ExternalTraining.id, ExternalTraining.official_id, ExternalTraining.course_id,
+            ExternalTraining.completed_on, ExternalTraining.source))
+    }
+    seen_at: dict[tuple, int] = {}
+    inserts, updates = [], []
+    for row in rows:
+        result.rows += 1
+        code = row.required("employee_code", 64)
+        slug = row.required("course", 100)
+        completed_on = row.get("completed_on", parse_date)
+        source = row.required("source")
+        official = officials.get(code)
+        if code and official is None:
+            row.fail("employee_code", _("không có cán bộ mã '%(c)s' trong danh sách", c=code))
+        elif official is not None and scope is not None and not official[1].startswith(
+                scope.path):
+            row.fail("employee_code", _("cán bộ %(c)s thuộc đơn vị ngoài phạm vi bạn quản lý",
+                                        c=code))
+        course_id = courses.get(slug)
+        if slug and course_id is None:
+            row.fail("course", _("không có khóa học '%(c)s' (dùng mã khóa học, ví dụ "
+                                 "ky-nang-so-co-ban)", c=slug))
+        if completed_on is None and text(row.raw("completed_on")) == "":
+            row.fail("completed_on", _("bắt buộc, không được để trống"))
+        elif completed_on is not None and completed_on > today:
+            row.fail("completed_on", _("ngày hoàn thành ở tương lai"))
+        if row.failed:
+            continue
+        key = (official[0], course_id, completed_on)
+        if key in seen_at:
+            row.fail("employee_code", _("trùng với dòng %(n)d (cùng cán bộ, khóa học và ngày)",
+                                        n=seen_at[key]))
+            continue
+        seen_at[key] = row.number
+        label = f"{code}/{slug}/{completed_on.isoformat()}"
+        if key not in existing:
+            result.add(Change(row.number, label, "created"))
+            inserts.append({"official_id": key[0], "course_id": key[1],
+                            "completed_on": key[2], "source": source})
+        elif existing[key][1] != source:
+            result.add(Change(row.number, label, "updated", {"source": (existing[key][1],
+                                                                      source)}))
+            updates.append({"id": existing[key][0], "source": source})
+        else:
+            result.add(Change(row.number, label, "unchanged"))
+    if not result.ok:
+        result.changes.clear()
+        result.counts.clear()
+        return result
+    if dry_run:
+        return result
+    if inserts:
+        db.session.execute(insert(ExternalTraining), inserts)
+    if updates:
+        db.session.execute(update(ExternalTraining), updates)
+    db.session.flush()
+    result.applied = True
+    return result
+
+
+IMPORTERS = {"units": import_units, "officials": import_officials, "training": import_training}
+
+
+def run_import(kind: str, filename: str, data: bytes, **options: Any) -> ImportResult:
+    return IMPORTERS[kind](filename, data, **options)
+
+
+def stash_upload(user_id: int, kind: str, filename: str, data: bytes, options: str = "") -> str:
+    """Keep an uploaded file until its preview is confirmed; returns its token."""
+    token = secrets.token_urlsafe(24)
+    db.session.add(PendingImport(token=token, user_id=user_id, kind=kind,
+                                 filename=filename[:255], content=data, options=options))
+    db.session.flush()
+    return token
+
+
+def pending_upload(token: str, user_id: int) -> PendingImport | None:
+    return db.session.scalar(select(PendingImport).where(
+        PendingImport.token == token, PendingImport.user_id == user_id))

@@ -1,0 +1,210 @@
+"""Reading HR spreadsheets (CSV or XLSX, first sheet) into checked values.
+
+HR files come from Excel in many shapes: Vietnamese or English headers, a BOM,
+dates typed as text or real Excel dates, "có"/"x"/"1" for yes. Everything
+here turns one cell into one value or one clear reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext as _
+
+from lms.util.text import fold
+
+MAX_XLSX_UNCOMPRESSED = 400 * 1024 * 1024  # a roster of 100,000 rows is ~30 MB unzipped
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read (not one row's problem)."""
+
+
+class CellError(ValueError):
+    """A cell's value cannot be used; the message says why, for the HR officer."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # canonical key used in code, e.g. "employee_code"
+    label: str  # the Vietnamese header of the template, e.g. "Mã cán bộ"
+    aliases: tuple[str, ...]
+    required: bool = False
+
+
+def row_error(row: int, column: str, reason: str) -> str:
+    """ "row 5, Mã đơn vị: reason" (Vietnamese: "dòng 5, ..."); the header is row 1."""
+    return _("dòng %(row)d, %(column)s: %(reason)s", row=row, column=column, reason=reason)
+
+
+def header_key(text: Any) -> str:
+    """ "  Mã Cán Bộ " → "ma_can_bo": case, spaces, diacritics and BOM ignored."""
+    text = str(text or "").replace("\ufeff", "")
+    return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_")
+
+
+def map_headers(headers: list[Any], columns: list[Column]) -> tuple[dict[str, int], list[str]]:
+    """Which position holds each known column; errors for missing or doubled ones."""
+    by_alias = {}
+    for column in columns:
+        for alias in (column.name, column.label, *column.aliases):
+            by_alias[header_key(alias)] = column
+    positions: dict[str, int] = {}
+    errors: list[str] = []
+    for index, header in enumerate(headers):
+        column = by_alias.get(header_key(header))
+        if column is None:
+            continue
+        if column.name in positions:
+            errors.append(row_error(1, str(header), _("cột này xuất hiện hai lần")))
+            continue
+        positions[column.name] = index
+    for column in columns:
+        if column.required and column.name not in positions:
+            errors.append(row_error(1, column.label, _(
+                "thiếu cột bắt buộc (tên cột được chấp nhận: %(names)s)",
+                names=", ".join((column.label, column.name, *column.aliases)))))
+    return positions, errors
+
+
+def read_table(filename: str, data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
+    """Headers and (spreadsheet row number, cells) for a CSV or XLSX file."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    if suffix in (".csv", ".txt", ""):
+        return _read_csv(data)
+    raise TableError(_("Hãy dùng tệp .csv hoặc .xlsx (trong Excel: Tệp → Lưu thành)."))
+
+
+def _read_csv(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TableError(
+            _("Tệp CSV không ở dạng UTF-8: trong Excel hãy chọn 'CSV UTF-8 (Comma delimited)'.")
+        ) from exc
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        headers = next(reader)
+    except StopIteration:
+        raise TableError(_("Tệp không có dữ liệu.")) from None
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, row in enumerate(reader, start=2):
+            if any(cell.strip() for cell in row):
+                yield number, row
+
+    return headers, rows()
+
+
+def _read_xlsx(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
+                raise TableError(_("Tệp XLSX giải nén ra quá 400 MB; hãy chia nhỏ tệp."))
+    except zipfile.BadZipFile as exc:
+        raise TableError(_("Tệp không phải là bảng tính XLSX hợp lệ.")) from exc
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise TableError(_("Không mở được bảng tính XLSX (tệp bị hỏng?).")) from exc
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        headers = list(next(iterator))
+    except StopIteration:
+        workbook.close()
+        raise TableError(_("Trang tính đầu tiên không có dữ liệu.")) from None
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for number, row in enumerate(iterator, start=2):
+                if any(cell is not None and str(cell).strip() for cell in row):
+                    yield number, list(row)
+        finally:
+            workbook.close()
+
+    return headers, rows()
+
+
+# --- cell parsers --------------------------------------------------------------------
+
+TRUE_WORDS = {"yes", "y", "co", "x", "1", "true", "dung"}
+FALSE_WORDS = {"no", "n", "khong", "0", "false", "", "sai"}
+
+
+def text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel stores typed codes such as 123 as 123.0
+    return str(value).strip()
+
+
+def parse_bool(value: Any) -> bool:
+    word = header_key(text(value)).replace("_", "")
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(_("'%(v)s' không phải có/không (dùng có/không, x, 1/0, true/false)",
+                      v=text(value)))
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_VN = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+def parse_date(value: Any) -> date | None:
+    if value is None or text(value) == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = text(value)
+    raw = raw.split(" ")[0] if " 00:00" in raw else raw
+    for pattern, order in ((_ISO, "ymd"), (_VN, "dmy")):
+        match = pattern.match(raw)
+        if match:
+            parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
+            try:
+                return date(parts["y"], parts["m"], parts["d"])
+            except ValueError:
+                raise CellError(_("'%(v)s' không phải là ngày có thật", v=raw)) from None
+    raise CellError(_("'%(v)s' không phải là ngày (dùng DD/MM/YYYY hoặc YYYY-MM-DD)", v=raw))
+
+
+def parse_choice(value: Any, choices: dict[str, str], what: str) -> str:
+    """A value from ``choices`` (keys are header_key()-normalised words)."""
+    key = header_key(text(value))
+    if key in choices:
+        return choices[key]
+    allowed = ", ".join(sorted(set(choices.values())))
+    raise CellError(_("'%(v)s' không hợp lệ cho %(what)s (dùng %(allowed)s)",
+                      v=text(value), what=what, allowed=allowed))
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_email(value: Any) -> str | None:
+    raw = text(value).lower()
+    if not raw:
+        return None
+    if not _EMAIL.match(raw) or len(raw) > 255:
+        raise CellError(_("'%(v)s' không phải địa chỉ email", v=raw))
+    return raw

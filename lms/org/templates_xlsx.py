@@ -1,0 +1,67 @@
+"""Downloadable XLSX templates with the Vietnamese headers and an example row."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from lms.org.imports import COLUMNS
+
+EXAMPLES = {
+    "units": [["NA", "Tỉnh Nghệ An", "Tỉnh", ""],
+              ["NA-SNV", "Sở Nội vụ", "Sở", "NA"],
+              ["NA-X-NGHILOC", "Xã Nghi Lộc", "Xã", "NA"]],
+    "officials": [["CB000123", "Nguyễn Thị Lan", "NA-X-NGHILOC", "Công chức", "Chủ tịch UBND xã",
+                   "Có", "Không", "lan.nt@nghean.gov.vn", "0912345678", "Đang công tác", ""]],
+    "training": [["CB000123", "ky-nang-so-co-ban", "15/05/2025",
+                  "Lớp bồi dưỡng CĐS cấp tỉnh 2025"]],
+}
+NOTES = {
+    "units": [
+        "Mỗi dòng một đơn vị. Mã đơn vị là duy nhất và không đổi.",
+        "Cấp: Tỉnh, Sở/Ban/Ngành, Huyện/Thị xã/Thành phố/Quận, Xã/Phường/Thị trấn, Phòng, Khác.",
+        "Mã đơn vị cấp trên: để trống chỉ với đơn vị gốc (tỉnh).",
+    ],
+    "officials": [
+        "Mỗi dòng một cán bộ, công chức, viên chức. Mã cán bộ là duy nhất và không đổi.",
+        "Loại: Cán bộ, Công chức, Viên chức, Người lao động.",
+        "Lãnh đạo, Phụ trách CNTT: Có/Không (hoặc x, 1/0); để trống là Không.",
+        "Trạng thái: Đang công tác hoặc Nghỉ việc/Chuyển công tác; để trống là Đang công tác.",
+        "Ngày nghỉ: DD/MM/YYYY, chỉ khi trạng thái là nghỉ việc.",
+        "Nhập lại cùng một tệp không làm thay đổi gì; cán bộ nghỉ việc không bị xóa.",
+    ],
+    "training": [
+        "Mỗi dòng một lần hoàn thành lớp tập huấn trực tiếp.",
+        "Khóa học: mã khóa học (ví dụ ky-nang-so-co-ban), xem trong danh mục khóa học.",
+        "Ngày hoàn thành: DD/MM/YYYY.",
+    ],
+}
+
+
+def template_workbook(kind: str) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Dữ liệu"
+    columns = COLUMNS[kind]
+    sheet.append([c.label for c in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="FDE9D9")
+    for row in EXAMPLES[kind]:
+        sheet.append(row)
+    for index, column in enumerate(columns, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = max(14, len(column.label) + 6)
+        # Codes, phones and dates typed as text stay exactly as typed.
+        for cell in sheet[letter][1:]:
+            cell.number_format = "@"
+    sheet.freeze_panes = "A2"
+    guide = workbook.create_sheet("Hướng dẫn")
+    guide.column_dimensions["A"].width = 110
+    for line in NOTES[kind]:
+        guide.append([line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.auth import activation
+from lms.auth.permissions import manager_required, scope_of, unit_in_scope_or_404
+from lms.extensions import db
+from lms.learning.requirements import courses_with_rules
+from lms.learning.status import STATES, statuses
+from lms.org import imports
+from lms.org.cli import write_invitations
+from lms.org.forms import ConfirmForm, UploadForm
+from lms.org.logic import ancestors, children_with_counts, officials_in
+from lms.org.models import Official, Unit
+from lms.org.templates_xlsx import template_workbook
+from lms.util.time import local_today
+
+bp = Blueprint("org", __name__)
+
+PER_PAGE = 50
+STATUS_FILTERS = ("overdue", "not_started", "in_progress", "done", "no_requirement")
+
+
+class IdPage:
+    """One page of officials from an ordered list of ids (same attributes as db.paginate)."""
+
+    def __init__(self, ids: list[int], page: int, per_page: int) -> None:
+        self.total = len(ids)
+        self.pages = max((self.total + per_page - 1) // per_page, 1)
+        self.page = min(max(page, 1), self.pages)
+        chosen = ids[(self.page - 1) * per_page: self.page * per_page]
+        found = {o.id: o for o in db.session.scalars(
+            select(Official).where(Official.id.in_(chosen)))} if chosen else {}
+        self.items = [found[i] for i in chosen]
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+
+@bp.get("/units")
+@manager_required
+def units():
+    scope = scope_of(current_user)
+    if scope is None:
+        scope = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).limit(1))
+        if scope is None:
+            return render_template("org/no_units.html")
+    return redirect(url_for("org.unit", code=scope.code))
+
+
+@bp.get("/units/<code>")
+@manager_required
+def unit(code: str):
+    unit = unit_in_scope_or_404(code, current_user)
+    query = request.args.get("q", "")[:100]
+    state = request.args.get("status", "")
+    state = state if state in STATUS_FILTERS else ""
+    page_number = request.args.get("page", 1, type=int)
+    today = local_today()
+    listing = officials_in(unit, query)
+    if state:
+        # Status is computed, not stored: compute it for the subtree, then page.
+        ids_query = listing.with_only_columns(Official.id)
+        all_status = statuses(ids_query.order_by(None), today)
+        ids = [i for i in db.session.scalars(ids_query) if all_status[i].overall == state]
+        page = IdPage(ids, page_number, PER_PAGE)
+    else:
+        page = db.paginate(listing, page=page_number, per_page=PER_PAGE, error_out=False)
+    page_ids = [o.id for o in page.items]
+    page_status = statuses(select(Official.id).where(Official.id.in_(page_ids)), today) \
+        if page_ids else {}
+    scope = scope_of(current_user)
+    trail = [u for u in ancestors(unit) if scope is None or u.path.startswith(scope.path)]
+    return render_template(
+        "org/unit.html", unit=unit, trail=trail, children=children_with_counts(unit),
+        page=page, status_of=page_status, query=query, state=state, states=STATES,
+        today=today, invite_form=ConfirmForm(), rule_courses=courses_with_rules(),
+    )
+
+
+@bp.post("/units/<code>/invitations")
+@manager_required
+def invitations(code: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    unit = unit_in_scope_or_404(code, current_user)
+    invited = activation.invite(activation.officials_without_password(unit), current_user)
+    db.session.commit()
+    buffer = io.StringIO()
+    write_invitations(buffer, invited, request.host_url.rstrip("/"))
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=kich-hoat-{unit.code}.csv",
+                 "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/imports/<kind>", methods=["GET", "POST"])
+@manager_required
+def upload(kind: str):
+    if kind not in imports.KINDS:
+        abort(404)
+    form = UploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read()
+        filename = form.file.data.filename or "upload"
+        options = "deactivate_missing" if (kind == "officials"
+                                           and form.deactivate_missing.data) else ""
+        result = _run(kind, filename, data, options, dry_run=True)
+        token = None
+        if result.ok:
+            token = imports.stash_upload(current_user.id, kind, filename, data, options)
+            db.session.commit()
+        return render_template("org/import_preview.html", kind=kind, result=result,
+                               token=token, filename=filename, form=ConfirmForm())
+    return render_template("org/import_upload.html", kind=kind, form=form)
+
+
+@bp.post("/imports/confirm/<token>")
+@manager_required
+def confirm(token: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    pending = imports.pending_upload(token, current_user.id)
+    if pending is None:
+        flash(_("Không tìm thấy tệp chờ xác nhận (có thể đã được nhập). Hãy tải lên lại."),
+              "warning")
+        return redirect(url_for("org.units"))
+    kind = pending.kind
+    result = _run(kind, pending.filename, pending.content, pending.options, dry_run=False)
+    if not result.ok:
+        # The data changed since the preview (another import ran): nothing was written.
+        db.session.rollback()
+        return render_template("org/import_preview.html", kind=kind, result=result,
+                               token=None, filename=pending.filename, form=ConfirmForm())
+    db.session.delete(pending)
+    db.session.commit()
+    flash(_("Đã nhập %(n)d dòng: %(summary)s.", n=result.rows, summary=_summary(result)),
+          "success")
+    return redirect(url_for("org.units"))
+
+
+@bp.get("/imports/templates/<kind>.xlsx")
+@manager_required
+def template(kind: str):
+    if kind not in imports.KINDS:
+        abort(404)
+    return send_file(
+        io.BytesIO(template_workbook(kind)),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True, download_name=f"mau-{kind}.xlsx",
+    )
+
+
+def _run(kind: str, filename: str, data: bytes, options: str, *, dry_run: bool):
+    extra = {"deactivate_missing": True} if "deactivate_missing" in options else {}
+    return imports.run_import(kind, filename, data, scope=scope_of(current_user),
+                              dry_run=dry_run, **extra)
+
+
+def _summary(result: imports.ImportResult) -> str:
+    labels = {"created": _("thêm mới"), "updated": _("cập nhật"),
+              "unchanged": _("không đổi"), "left": _("nghỉ việc")}
+    return ", ".join(f"{result.counts.get(key, 0)} {label}" for key, label in labels.items()
+                     if key != "left" or result.kind == "officials")
