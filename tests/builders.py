@@ -103,3 +103,56 @@ def make_user(role: str = "citizen", *, email: str | None = None, phone: str | N
 
 
 make_user.counter = 0
+
+
+def csv_bytes(rows: list[list[Any]], *, bom: bool = True, delimiter: str = ",") -> bytes:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(rows: list[list[Any]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+UNITS_FILE = [
+    ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên"],
+    ["NA", "Tỉnh Nghệ An", "Tỉnh", ""],
+    ["SNV", "Sở Nội vụ", "Sở", "NA"],
+    ["SNV-TC", "Phòng Tổ chức", "Phòng", "SNV"],
+    ["X1", "Xã Nghi Lộc", "Xã", "NA"],
+    ["X2", "Xã Con Cuông", "xã", "NA"],
+]
+
+
+def load_units(rows: list[list[Any]] | None = None) -> None:
+    from lms.org.imports import import_units
+
+    result = import_units("units.csv", csv_bytes(rows or UNITS_FILE))
+    assert result.ok, result.errors
+    db.session.commit()
+
+
+ROSTER_HEADER = ["employee_code", "full_name", "unit_code", "category", "position", "is_leader",
+                 "is_it_officer", "email", "phone", "status", "left_on"]
+
+
+def load_roster(rows: list[list[Any]], **options) -> Any:
+    from lms.org.imports import import_officials
+
+    result = import_officials("roster.csv", csv_bytes([ROSTER_HEADER, *rows]), **options)
+    assert result.ok, result.errors
+    db.session.commit()
+    return result
