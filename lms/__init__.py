@@ -52,12 +52,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.learning.views import bp as learning_bp
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
+    from lms.reports.views import api as api_bp
+    from lms.reports.views import bp as reports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(api_bp)
 
     from lms.cli import register_cli
 

@@ -11,8 +11,11 @@ def register_cli(app: Flask) -> None:
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
     from lms.org.cli import grant_command_factory, officials_cli, training_cli, units_cli
+    from lms.reports.cli import report_cli, tokens_cli
 
     grant_command_factory(users_cli)
+    app.cli.add_command(report_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(officials_cli)
     app.cli.add_command(training_cli)

@@ -47,6 +47,18 @@ def _dev_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _targets_by_level(raw: str) -> dict[str, float]:
+    """ "commune:95, office:100" → {"commune": 95.0, "office": 100.0}."""
+    targets = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        level, _, value = part.partition(":")
+        try:
+            targets[level.strip()] = float(value)
+        except ValueError as exc:
+            raise ConfigError(f"LMS_TARGET_PERCENT_BY_LEVEL: bad entry {part!r}") from exc
+    return targets
+
+
 def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict[str, Any]:
     env = (test_config or {}).get("LMS_ENV") or os.environ.get("LMS_ENV", "production")
     if env not in ENVIRONMENTS:
@@ -68,6 +80,10 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         # Used in activation links written by the CLI (the web UI uses the request's host).
         "LMS_BASE_URL": os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000"),
         "LMS_PRIVACY_NOTICE_VERSION": "2026-01",
+        # The resolution's target: 100% of officials trained, unless configured per level.
+        "LMS_TARGET_PERCENT": float(os.environ.get("LMS_TARGET_PERCENT", "100")),
+        "LMS_TARGET_PERCENT_BY_LEVEL": _targets_by_level(
+            os.environ.get("LMS_TARGET_PERCENT_BY_LEVEL", "")),
         # A long quiz must not lose its answers to an expired CSRF token.
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("LMS_CSRF_TIME_LIMIT", str(8 * 3600))),
         "BABEL_DEFAULT_LOCALE": "vi",

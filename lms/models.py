@@ -10,3 +10,4 @@ from lms.learning.models import (  # noqa: F401
     Requirement,
 )
 from lms.org.models import Official, PendingImport, Unit  # noqa: F401
+from lms.reports.models import ApiToken  # noqa: F401
