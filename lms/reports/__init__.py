@@ -1,0 +1,1 @@
+"""Reports: the compliance indicator, its exports and the reporting API."""

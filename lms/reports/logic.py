@@ -1,0 +1,58 @@
+"""Turning a request (unit, date, cycle, caller's scope) into a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from lms.org.logic import is_within, unit_by_code
+from lms.org.models import Unit
+from lms.reports.indicator import CYCLES
+from lms.util.time import local_today
+
+
+class ReportError(ValueError):
+    """A bad parameter; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+@dataclass
+class ReportRequest:
+    unit: Unit
+    as_of: date
+    cycle: str
+
+
+def parse_as_of(text: str | None) -> date:
+    if not text:
+        return local_today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ReportError(f"as_of must be a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def parse_cycle(text: str | None) -> str:
+    cycle = (text or "all").strip() or "all"
+    if cycle not in CYCLES:
+        raise ReportError(f"cycle must be one of: {', '.join(CYCLES)} (not {cycle!r})")
+    return cycle
+
+
+def resolve(unit_code: str | None, as_of: str | None, cycle: str | None,
+            scope: Unit | None, default: Unit | None) -> ReportRequest:
+    """Check the parameters against the caller's scope (None = whole province)."""
+    if unit_code:
+        unit = unit_by_code(unit_code)
+        if unit is None:
+            raise ReportError(f"unknown unit {unit_code!r}", 404)
+        if not is_within(unit.path, scope):
+            raise ReportError(f"unit {unit_code!r} is outside this caller's scope", 403)
+    else:
+        unit = scope or default
+        if unit is None:
+            raise ReportError("there are no units yet", 404)
+    return ReportRequest(unit, parse_as_of(as_of), parse_cycle(cycle))

@@ -1,0 +1,45 @@
+"""API tokens: created once, stored hashed, scoped to a unit, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.org.models import Unit
+from lms.reports.models import ApiToken
+from lms.util.time import utcnow
+
+PREFIX = "lms_"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(unit: Unit, name: str) -> tuple[ApiToken, str]:
+    """The stored record and the token itself (shown to the admin once, never again)."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(name=name, unit_id=unit.id, token_hash=_hash(token))
+    db.session.add(record)
+    db.session.flush()
+    return record, token
+
+
+def authenticate(token: str | None) -> ApiToken | None:
+    if not token:
+        return None
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if record is None or record.revoked_at is not None:
+        return None
+    record.last_used_at = utcnow()
+    return record
+
+
+def revoke(token_id: int) -> ApiToken | None:
+    record = db.session.get(ApiToken, token_id)
+    if record is not None and record.revoked_at is None:
+        record.revoked_at = utcnow()
+    return record
