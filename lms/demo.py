@@ -176,9 +176,9 @@ def _official_progress(rng: random.Random, today, courses: dict[str, Course]) ->
         for slug in ("ky-nang-so-co-ban", "an-toan-thong-tin", "van-ban-dien-tu-chu-ky-so",
                      "lanh-dao-chuyen-doi-so", "chuyen-sau-cntt"):
             roll = rng.random()
-            if roll < 0.55:
+            if roll < 0.8:
                 _complete(user, courses.get(slug), today - timedelta(days=rng.randint(1, 300)))
-            elif roll < 0.7:
+            elif roll < 0.9:
                 _start(user, courses.get(slug), rng.randint(1, 3))
     # Some officials trained in a classroom instead (external records).
     course = courses.get("ky-nang-so-co-ban")
