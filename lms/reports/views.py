@@ -108,6 +108,18 @@ def untrained():
                            page=page, pages=pages)
 
 
+@bp.get("/reports/untrained.csv")
+@manager_required
+def untrained_csv():
+    """Every untrained official of the subtree, streamed row by row (constant memory)."""
+    req = _request_for_user()
+    rows = exports.untrained_values(untrained_officials(req.unit, req.as_of, req.cycle))
+    name = f"chua-boi-duong-{req.unit.code}-{req.as_of.isoformat()}.csv"
+    return Response(stream_with_context(exports.csv_stream(rows, exports.UNTRAINED_HEADERS)),
+                    mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
 @bp.get("/reports/learners")
 @manager_required
 def learners():

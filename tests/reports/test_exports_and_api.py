@@ -168,6 +168,9 @@ def test_report_pages_are_scoped_like_the_exports(app, data):
     assert hr.get("/reports?as_of=hom-qua").status_code == 400
     untrained = hr.get("/reports/untrained?as_of=2026-06-30").get_data(as_text=True)
     assert "Cán bộ S2" in untrained and "Cán bộ X" not in untrained
+    listing = hr.get("/reports/untrained.csv?as_of=2026-06-30").get_data(as_text=True)
+    assert listing.startswith("\ufeffMã cán bộ,Họ và tên") and "S2,Cán bộ S2" in listing
+    assert "Cán bộ X" not in listing
     exported = hr.get("/reports/export.json?as_of=2026-06-30")
     assert json.loads(exported.data)["unit"] == "SNV"
     assert hr.get("/reports/trend.svg").mimetype == "image/svg+xml"
