@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
+from lms.auth.logic import normalise_phone
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning.models import ExternalTraining
@@ -209,11 +210,12 @@ def import_units(filename: str, data: bytes, *, scope: Unit | None = None,
     stored_parent = {u.code: (u.parent.code if u.parent else None) for u in stored.values()}
     wanted: dict[str, dict[str, Any]] = {}
     seen_at: dict[str, int] = {}
+    level_label = _("cấp đơn vị")
     for row in rows:
         result.rows += 1
         code = row.required("code", 64)
         name = row.required("name")
-        level = row.get("level", parse_choice, LEVEL_WORDS, _("cấp đơn vị"))
+        level = row.get("level", parse_choice, LEVEL_WORDS, level_label)
         parent_code = text(row.raw("parent_code")) or None
         if code and code in seen_at:
             row.fail("code", _("mã đơn vị trùng với dòng %(n)d", n=seen_at[code]))
@@ -337,6 +339,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     updates: list[dict[str, Any]] = []
     units_in_file: set[int] = set()
 
+    # Translated once: gettext per row would cost more than the rest of the row.
+    category_label, status_label = _("loại cán bộ"), _("trạng thái")
     for row in rows:
         result.rows += 1
         code = row.required("employee_code", 64)
@@ -346,13 +350,13 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
         if not text(row.raw("category")):
             row.fail("category", _("bắt buộc, không được để trống"))
         else:
-            category = row.get("category", parse_choice, CATEGORY_WORDS, _("loại cán bộ"))
+            category = row.get("category", parse_choice, CATEGORY_WORDS, category_label)
         position = text(row.raw("position"))[:255] or None
         is_leader = row.get("is_leader", parse_bool)
         is_it_officer = row.get("is_it_officer", parse_bool)
         email = row.get("email", parse_email)
         phone = _phone(row)
-        status = row.get("status", parse_choice, STATUS_WORDS, _("trạng thái"))
+        status = row.get("status", parse_choice, STATUS_WORDS, status_label)
         left_on = row.get("left_on", parse_date)
 
         if code in seen_at:
@@ -418,10 +422,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
                                 "updated_at": utcnow()})
     if dry_run:
         return result
-    if inserts:
-        db.session.execute(insert(Official), inserts)
-    if updates:
-        db.session.execute(update(Official), updates)
+    _write(insert(Official), inserts)
+    _write(update(Official), updates)
     db.session.flush()
     from lms.learning.requirements import refresh_requirements
 
@@ -430,9 +432,22 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     return result
 
 
-def _phone(row: _Row) -> str | None:
-    from lms.auth.logic import normalise_phone
+WRITE_BATCH = 5000
 
+
+def _write(statement, rows: list[dict[str, Any]]) -> None:
+    """Bulk INSERT/UPDATE in batches, inside the caller's single transaction.
+
+    render_nulls keeps each batch one executemany (otherwise rows whose empty
+    columns differ form separate batches, nearly one per row); batches bound
+    the memory the driver's parameter lists take.
+    """
+    statement = statement.execution_options(render_nulls=True)
+    for start in range(0, len(rows), WRITE_BATCH):
+        db.session.execute(statement, rows[start:start + WRITE_BATCH])
+
+
+def _phone(row: _Row) -> str | None:
     raw = text(row.raw("phone"))
     if not raw:
         return None
@@ -513,10 +528,8 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
         return result
     if dry_run:
         return result
-    if inserts:
-        db.session.execute(insert(ExternalTraining), inserts)
-    if updates:
-        db.session.execute(update(ExternalTraining), updates)
+    _write(insert(ExternalTraining), inserts)
+    _write(update(ExternalTraining), updates)
     db.session.flush()
     result.applied = True
     return result

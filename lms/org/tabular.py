@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -45,10 +46,17 @@ def row_error(row: int, column: str, reason: str) -> str:
     return _("dòng %(row)d, %(column)s: %(reason)s", row=row, column=column, reason=reason)
 
 
+@lru_cache(maxsize=8192)
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", fold(text.replace("\ufeff", ""))).strip("_")
+
+
 def header_key(text: Any) -> str:
-    """ "  Mã Cán Bộ " → "ma_can_bo": case, spaces, diacritics and BOM ignored."""
-    text = str(text or "").replace("\ufeff", "")
-    return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_")
+    """ "  Mã Cán Bộ " → "ma_can_bo": case, spaces, diacritics and BOM ignored.
+
+    Cached: the same few words ("công chức", "có", "") fill most cells of a roster.
+    """
+    return _key(str(text or ""))
 
 
 def map_headers(headers: list[Any], columns: list[Column]) -> tuple[dict[str, int], list[str]]:
@@ -109,7 +117,8 @@ def _read_csv(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
-    import openpyxl
+    # python-calamine (Rust) reads a 100,000-row sheet ~10x faster than openpyxl.
+    from python_calamine import CalamineWorkbook
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -118,26 +127,29 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]
     except zipfile.BadZipFile as exc:
         raise TableError(_("Tệp không phải là bảng tính XLSX hợp lệ.")) from exc
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows = workbook.get_sheet_by_index(0).iter_rows()
+    except Exception as exc:  # the reader raises several kinds for a damaged file
         raise TableError(_("Không mở được bảng tính XLSX (tệp bị hỏng?).")) from exc
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        headers = list(next(iterator))
-    except StopIteration:
-        workbook.close()
+    # Rows come from the sheet's first row on, so numbers match what Excel shows.
+    numbered = enumerate(rows, start=1)
+    for number, row in numbered:
+        if any(_filled(cell) for cell in row):
+            headers = list(row)
+            break
+    else:
         raise TableError(_("Trang tính đầu tiên không có dữ liệu.")) from None
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for number, row in enumerate(iterator, start=2):
-                if any(cell is not None and str(cell).strip() for cell in row):
-                    yield number, list(row)
-        finally:
-            workbook.close()
+    def data_rows() -> Iterator[tuple[int, list[Any]]]:
+        for number, row in numbered:
+            if any(_filled(cell) for cell in row):
+                yield number, list(row)
 
-    return headers, rows()
+    return headers, data_rows()
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and (not isinstance(cell, str) or cell.strip() != "")
 
 
 # --- cell parsers --------------------------------------------------------------------
