@@ -11,10 +11,10 @@ import csv
 import io
 import re
 import zipfile
-from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,7 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]
         raise TableError(_("Không mở được bảng tính XLSX (tệp bị hỏng?).")) from exc
     # Rows come from the sheet's first row on, so numbers match what Excel shows.
     numbered = enumerate(rows, start=1)
-    for number, row in numbered:
+    for _number, row in numbered:
         if any(_filled(cell) for cell in row):
             headers = list(row)
             break
