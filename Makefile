@@ -6,7 +6,7 @@ FLASK := LMS_ENV=$${LMS_ENV:-development} $(BIN)/flask --app lms
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test translations lint messages clean
+.PHONY: run test install install-test translations lint messages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ messages: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Benchmarks in bench/ (BENCH name value unit lines); e.g. BENCH_ARGS="--rows 5000".
+bench: install-test
+	$(BIN)/python -m bench $(BENCH_ARGS)

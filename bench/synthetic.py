@@ -3,7 +3,8 @@
 The files look like what a provincial HR office exports from Excel: Vietnamese
 headers and values with diacritics, a BOM on the CSV, "Có"/"x"/blank for yes and
 no, phones typed in several shapes, DD/MM/YYYY dates. The same seed always gives
-byte-identical CSV files (the XLSX holds the same cells).
+byte-identical CSV files (the XLSX files hold the same cells: one as openpyxl
+writes it, one stored the way Excel saves it).
 
     python -m bench.synthetic OUTPUT_DIR [--rows N] [--seed S]
 """
@@ -14,9 +15,11 @@ import argparse
 import csv
 import random
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 DEFAULT_ROWS = 100_000
 DEFAULT_SEED = 20260101
@@ -105,6 +108,7 @@ class Dataset:
     units_csv: Path
     roster_csv: Path
     roster_xlsx: Path
+    roster_xlsx_excel: Path | None
     units: int
     rows: int
 
@@ -208,29 +212,92 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
-def write_xlsx(path: Path, header: list[str], rows: list[list[str]]) -> None:
+def write_xlsx(path: Path, header: list[str], rows: list[list[str]], *,
+               excel_style: bool = False) -> None:
+    """An XLSX written by openpyxl in write-only mode.
+
+    openpyxl stores every text cell as an inline string, blanks included, and no
+    sheet dimension. With ``excel_style`` the sheet is stored the way Excel,
+    LibreOffice and WPS save it (what HR actually uploads): a shared-strings
+    table, blank cells left out, and a ``<dimension>``.
+    """
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Dữ liệu")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
+    if not excel_style:
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
     workbook.save(path)
+    if excel_style:
+        _store_excel_style(path, [header, *rows])
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _store_excel_style(path: Path, rows: list[list[str]]) -> None:
+    """Put ``rows`` into the (empty) first sheet of ``path`` with shared strings."""
+    from openpyxl.utils import get_column_letter
+
+    letters = [get_column_letter(i) for i in range(1, max(len(r) for r in rows) + 1)]
+    strings: dict[str, int] = {}
+    source = path.with_suffix(".openpyxl.xlsx")
+    path.rename(source)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == _SHEET:
+                head, tail = data.decode().split("<sheetData></sheetData>")
+                head = head.replace("<sheetViews>", f'<dimension ref="A1:{letters[-1]}'
+                                                    f'{len(rows)}" /><sheetViews>')
+                with new.open(_SHEET, "w") as sheet:
+                    sheet.write(f"{head}<sheetData>".encode())
+                    for number, row in enumerate(rows, start=1):
+                        cells = "".join(
+                            f'<c r="{letters[i]}{number}" t="s"><v>'
+                            f"{strings.setdefault(value, len(strings))}</v></c>"
+                            for i, value in enumerate(row) if value)
+                        sheet.write(f'<row r="{number}">{cells}</row>'.encode())
+                    sheet.write(f"</sheetData>{tail}".encode())
+                continue
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" '
+                                    b'ContentType="application/vnd.openxmlformats-'
+                                    b'officedocument.spreadsheetml.sharedStrings+xml" /></Types>')
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Type="http://schemas.'
+                                    b"openxmlformats.org/officeDocument/2006/relationships/"
+                                    b'sharedStrings" Target="sharedStrings.xml" Id="rIdStrings" />'
+                                    b"</Relationships>")
+            new.writestr(item, data)
+        table = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+        count = sum(1 for row in rows for value in row if value)
+        new.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}" count="{count}" '
+                                             f'uniqueCount="{len(strings)}">{table}</sst>')
+    source.unlink()
 
 
 def generate(directory: Path, *, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED,
-             xlsx: bool = True) -> Dataset:
+             xlsx: bool = True, xlsx_excel: bool = False) -> Dataset:
+    """Write units.csv, roster-N.csv, roster-N.xlsx (openpyxl) and, with ``xlsx_excel``,
+    roster-N-excel.xlsx (stored as Excel saves it) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     units = build_units(seed)
     roster = build_roster(units, rows, seed)
     dataset = Dataset(directory / "units.csv", directory / f"roster-{rows}.csv",
-                      directory / f"roster-{rows}.xlsx", len(units), len(roster))
+                      directory / f"roster-{rows}.xlsx",
+                      directory / f"roster-{rows}-excel.xlsx" if xlsx_excel else None,
+                      len(units), len(roster))
     write_csv(dataset.units_csv, UNIT_HEADER,
               [[u.code, u.name, u.level_word, u.parent_code] for u in units])
     write_csv(dataset.roster_csv, ROSTER_HEADER, roster)
     if xlsx:
         write_xlsx(dataset.roster_xlsx, ROSTER_HEADER, roster)
+    if dataset.roster_xlsx_excel is not None:
+        write_xlsx(dataset.roster_xlsx_excel, ROSTER_HEADER, roster, excel_style=True)
     return dataset
 
 
@@ -241,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
-    dataset = generate(args.output, rows=args.rows, seed=args.seed)
-    for path in (dataset.units_csv, dataset.roster_csv, dataset.roster_xlsx):
+    dataset = generate(args.output, rows=args.rows, seed=args.seed, xlsx_excel=True)
+    for path in (dataset.units_csv, dataset.roster_csv, dataset.roster_xlsx,
+                 dataset.roster_xlsx_excel):
         print(f"{path} ({path.stat().st_size / 1e6:.1f} MB)")
     return 0
 

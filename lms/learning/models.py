@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -60,10 +60,14 @@ class Completion(db.Model):
     """
 
     __tablename__ = "completions"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id", "sequence"),
+        # Covers the indicator's reads: a learner's completions by course and date.
+        Index("ix_completions_user_course_date", "user_id", "course_id", "completed_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     sequence: Mapped[int] = mapped_column(default=1)
     completed_on: Mapped[date] = mapped_column(index=True)

@@ -164,7 +164,9 @@ def xlsx_bytes(report: ComplianceReport, unit_name: str, issuing_body: str,
     people.freeze_panes = "A2"
     people.append([_cell(people, h, bold=True, fill="FDE9D9") for h in UNTRAINED_HEADERS])
     for values in untrained_values(untrained):
-        people.append([_cell(people, v) for v in values])
+        # Plain values are fast; only text openpyxl would read as a formula needs a cell.
+        people.append([_cell(people, v) if isinstance(v, str) and v.startswith("=") else v
+                       for v in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

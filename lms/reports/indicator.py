@@ -69,22 +69,39 @@ def window_start(course: Course, as_of: date, cycle: str) -> date:
 # --- the query -----------------------------------------------------------------------
 
 
-def _completions():
-    """Every completion as (official, course, date): online ones through the
-    official's account, and external training records."""
+def _completions(course_ids: list[int], until: date, scope: Unit | None):
+    """Every relevant completion as (official, course, date): online ones through
+    the official's account, and external training records. Filters go inside
+    each branch, so a district's report reads only its own officials' records.
+    (No course filter on the online branch: SQLite then reads each learner's
+    completions in one probe of the covering index instead of one per course.)"""
     online = (
         select(Official.id.label("official_id"), Completion.course_id.label("course_id"),
                Completion.completed_on.label("completed_on"))
         .join(Official, Official.user_id == Completion.user_id)
+        .where(Completion.completed_on <= until)
     )
-    external = select(ExternalTraining.official_id, ExternalTraining.course_id,
-                      ExternalTraining.completed_on)
+    external = (
+        select(ExternalTraining.official_id, ExternalTraining.course_id,
+               ExternalTraining.completed_on)
+        .where(ExternalTraining.course_id.in_(course_ids), ExternalTraining.completed_on <= until)
+    )
+    if scope is not None:
+        external = external.join(Official, Official.id == ExternalTraining.official_id)
+        online = online.where(in_subtree(scope))
+        external = external.where(in_subtree(scope))
     return union_all(online, external).subquery("completion_dates")
+
+
+def in_subtree(scope: Unit) -> ColumnElement[bool]:
+    """Officials of the subtree, phrased so the planner starts from the units' path
+    range and reads officials by unit (not a scan of every official)."""
+    return Official.unit_id.in_(select(Unit.id).where(subtree_condition(scope)))
 
 
 def _done_flags(courses: list[Course], dates: list[date], cycle: str, scope: Unit | None):
     """Per official: 1/0 for "holds a valid completion of course c on date k"."""
-    raw = _completions()
+    raw = _completions([c.id for c in courses], max(dates), scope)
     columns = [raw.c.official_id]
     for k, as_of in enumerate(dates):
         for course in courses:
@@ -92,17 +109,7 @@ def _done_flags(courses: list[Course], dates: list[date], cycle: str, scope: Uni
                          raw.c.completed_on <= as_of,
                          raw.c.completed_on >= window_start(course, as_of, cycle))
             columns.append(func.max(case((valid, 1), else_=0)).label(f"d{k}_{course.id}"))
-    statement = (
-        select(*columns)
-        .where(raw.c.course_id.in_([c.id for c in courses]),
-               raw.c.completed_on <= max(dates))
-        .group_by(raw.c.official_id)
-    )
-    if scope is not None:
-        in_scope = (select(Official.id).join(Unit, Unit.id == Official.unit_id)
-                    .where(subtree_condition(scope)))
-        statement = statement.where(raw.c.official_id.in_(in_scope))
-    return statement.subquery("done")
+    return select(*columns).group_by(raw.c.official_id).subquery("done")
 
 
 def _active_on(as_of: date) -> ColumnElement[bool]:
@@ -142,7 +149,7 @@ def unit_counts(dates: list[date], cycle: str = "all",
     if done is not None:
         statement = statement.outerjoin(done, done.c.official_id == Official.id)
     if scope is not None:
-        statement = statement.where(subtree_condition(scope))
+        statement = statement.where(in_subtree(scope))
     statement = statement.group_by(Official.unit_id)
     result: dict[int, list[tuple[int, int, int]]] = {}
     for row in db.session.execute(statement):
@@ -331,7 +338,7 @@ def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
         statement = statement.outerjoin(alias, and_(alias.official_id == Official.id,
                                                     alias.course_id == course.id))
     if scope is not None:
-        statement = statement.where(subtree_condition(scope))
+        statement = statement.where(in_subtree(scope))
     statement = statement.order_by(Unit.path, Official.full_name, Official.id)
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
