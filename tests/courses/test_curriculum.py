@@ -1,0 +1,89 @@
+"""The curriculum in courses/: its shape, coverage and required-course rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lms.config import PROJECT_ROOT
+from lms.courses.competencies import COMPETENCIES
+from lms.courses.loader import check_courses
+
+CURRICULUM = PROJECT_ROOT / "courses"
+
+REQUIRED = {
+    "ky-nang-so-co-ban": [{"audience": "official"}],
+    "an-toan-thong-tin": [{"audience": "official"}],
+    "van-ban-dien-tu-chu-ky-so": [{"audience": "official"}],
+    "lanh-dao-chuyen-doi-so": [{"audience": "official", "leaders": True}],
+    "chuyen-sau-cntt": [{"audience": "official", "it_officers": True}],
+}
+SELF_LEARNING = {
+    "dich-vu-cong-truc-tuyen": {"citizen"},
+    "thanh-toan-so-an-toan": {"citizen"},
+    "thuong-mai-dien-tu": {"business"},
+    "lam-quen-dien-thoai-thong-minh": {"citizen"},
+}
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    result = check_courses(CURRICULUM)
+    assert result.ok, "\n".join(str(p) for p in result.problems)
+    return {course.slug: course for course in result.courses}
+
+
+def test_the_catalogue_has_every_planned_course(catalogue):
+    assert set(REQUIRED) | set(SELF_LEARNING) <= set(catalogue)
+    assert len(catalogue) >= 9
+
+
+@pytest.mark.parametrize("slug", sorted(set(REQUIRED) | set(SELF_LEARNING)))
+def test_each_course_has_4_to_8_real_lessons_and_a_quiz_with_explanations(catalogue, slug):
+    course = catalogue[slug]
+    assert 4 <= len(course.lessons) <= 8
+    for lesson in course.lessons:
+        words = len(lesson.markdown.split())
+        assert words >= 500, f"{lesson.file} is short ({words} words)"
+    quiz = course.quiz
+    assert quiz is not None and len(quiz["questions"]) >= 10
+    kinds = {q["type"] for q in quiz["questions"]}
+    assert {"single", "multiple", "true_false", "short"} <= kinds
+    assert all(len(q["explanation"]) >= 40 for q in quiz["questions"])
+
+
+def test_required_course_rules_are_as_planned(catalogue):
+    for slug, rules in REQUIRED.items():
+        assert catalogue[slug].meta["required_for"] == rules, slug
+        assert catalogue[slug].meta["audiences"] == ["official"]
+    assert catalogue["an-toan-thong-tin"].meta["valid_days"] == 365  # yearly refresher
+    for slug, audiences in SELF_LEARNING.items():
+        assert not catalogue[slug].meta["required_for"]
+        assert audiences <= set(catalogue[slug].meta["audiences"])
+
+
+def test_together_the_courses_cover_every_skill_group_of_the_framework(catalogue):
+    covered = {c for course in catalogue.values() for c in course.meta["competencies"]}
+    assert covered == set(COMPETENCIES)
+
+
+def test_the_ecommerce_course_is_tagged_for_the_resolutions_figure(catalogue):
+    assert "thuong-mai-dien-tu" in catalogue["thuong-mai-dien-tu"].meta["tags"]
+
+
+def test_no_course_describes_district_level_as_current(catalogue):
+    # Since 1/7/2025 local government has two tiers; "cấp huyện" may appear only
+    # as history ("trước đây", "đã bỏ", "không còn").
+    for course in catalogue.values():
+        for lesson in course.lessons:
+            for line in lesson.markdown.splitlines():
+                if "cấp huyện" in line.lower():
+                    assert any(word in line.lower() for word in (
+                        "trước", "bỏ", "không còn", "kết thúc", "chấm dứt", "hai cấp", "cũ",
+                        "sáp nhập", "giải thể", "ảo giác")), f"{lesson.file}: {line.strip()[:80]}"
+
+
+def test_courses_check_passes_on_the_curriculum(runner):
+    result = runner.invoke(args=["courses", "check", str(Path(CURRICULUM))])
+    assert result.exit_code == 0, result.output
