@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -163,10 +166,53 @@ def xlsx_bytes(report: ComplianceReport, unit_name: str, issuing_body: str,
         people.column_dimensions[chr(ord("A") + index)].width = width
     people.freeze_panes = "A2"
     people.append([_cell(people, h, bold=True, fill="FDE9D9") for h in UNTRAINED_HEADERS])
-    for values in untrained_values(untrained):
-        # Plain values are fast; only text openpyxl would read as a formula needs a cell.
-        people.append([_cell(people, v) if isinstance(v, str) and v.startswith("=") else v
-                       for v in values])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    # openpyxl builds an object per cell: ~20 s for 100,000 rows on a 2-core machine.
+    # The untrained rows are plain text, so they are streamed into the sheet's XML.
+    return _splice_text_rows(buffer.getvalue(), "xl/worksheets/sheet2.xml",
+                             untrained_values(untrained), first_row=2)
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DIMENSION = re.compile(rb"<dimension ref=\"[^\"]*\"\s*/>")
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _splice_text_rows(workbook: bytes, sheet: str, rows: Iterable[list[Any]],
+                      first_row: int) -> bytes:
+    """Stream ``rows`` as inline-string cells (text stays text, never a formula) into
+    ``sheet`` of an XLSX made by openpyxl, after its existing rows."""
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename != sheet:
+                target.writestr(item, data)
+                continue
+            head, tail = data.split(b"</sheetData>", 1)
+            head = _DIMENSION.sub(b"", head)  # the old one counts only the header
+            with target.open(item.filename, "w", force_zip64=True) as handle:
+                handle.write(head)
+                chunk: list[str] = []
+                for number, values in enumerate(rows, start=first_row):
+                    cells = "".join(
+                        f'<c r="{_column_letter(i)}{number}" t="inlineStr"><is><t xml:space='
+                        f'"preserve">{escape(_XML_ILLEGAL.sub("", str(v)))}</t></is></c>'
+                        for i, v in enumerate(values) if v not in (None, ""))
+                    chunk.append(f'<row r="{number}">{cells}</row>')
+                    if len(chunk) == 2000:
+                        handle.write("".join(chunk).encode("utf-8"))
+                        chunk.clear()
+                handle.write("".join(chunk).encode("utf-8"))
+                handle.write(b"</sheetData>" + tail)
+    return output.getvalue()

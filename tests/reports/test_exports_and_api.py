@@ -209,3 +209,24 @@ def test_learner_statistics_and_the_ecommerce_figure(app, courses_dir, data):
     assert '<span class="kpi-value">2</span>' in page  # two businesses took part
     assert '<span class="kpi-value">1</span>' in page  # one finished
     assert "Xã Nghi Lộc</td><td class=\"num\">1</td><td class=\"num\">0</td>" in page
+
+
+def test_untrained_sheet_keeps_formula_like_names_as_text(runner, courses, tmp_path):
+    from lms.org.models import Official
+
+    roster(("EVIL", "X1", False, False, "", ""))
+    official = db.session.scalar(select(Official).where(Official.employee_code == "EVIL"))
+    official.full_name = "=cmd|' /C calc'!A0 & <b>\x07"
+    db.session.commit()
+    target = tmp_path / "r.xlsx"
+    result = runner.invoke(args=["report", "compliance", "--unit", "NA", "--as-of",
+                                 "2026-06-30", "--format", "xlsx", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    people = load_workbook(target)["Chưa bồi dưỡng"]
+    name = people["B2"]
+    assert name.value == "=cmd|' /C calc'!A0 & <b>" and name.data_type == "s"
+    from python_calamine import CalamineWorkbook
+
+    rows = list(CalamineWorkbook.from_path(str(target)).get_sheet_by_name(
+        "Chưa bồi dưỡng").iter_rows())
+    assert rows[1][0] == "EVIL"
