@@ -50,24 +50,31 @@ def _report(result: ImportResult, dry_run: bool, show_all: bool) -> None:
         click.echo(f"Imported {result.rows} row(s): {result.summary()}.")
 
 
-def _file_argument(function):
-    return click.argument("file", type=click.Path(exists=True, dir_okay=False,
-                                                  path_type=Path))(function)
+def import_command(group: AppGroup):
+    """The FILE argument and the options every import shares."""
+
+    def decorate(function):
+        for option in (
+            click.option("--show-all", is_flag=True,
+                         help="List every change, not only the first 100."),
+            click.option("--dry-run", is_flag=True,
+                         help="Show what would change; change nothing."),
+            click.argument("file", type=click.Path(exists=True, dir_okay=False,
+                                                   path_type=Path)),
+        ):
+            function = option(function)
+        return group.command("import")(function)
+
+    return decorate
 
 
-@units_cli.command("import")
-@_file_argument
-@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--show-all", is_flag=True, help="List every change, not only the first 100.")
+@import_command(units_cli)
 def import_units_command(file: Path, dry_run: bool, show_all: bool) -> None:
     """Import units (CSV or XLSX: code, name, level, parent_code)."""
     _run("units", file, dry_run, show_all)
 
 
-@officials_cli.command("import")
-@_file_argument
-@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--show-all", is_flag=True, help="List every change, not only the first 100.")
+@import_command(officials_cli)
 @click.option("--deactivate-missing", is_flag=True,
               help="Mark active officials of the file's units who are not in it as left.")
 def import_officials_command(file: Path, dry_run: bool, show_all: bool,
@@ -76,10 +83,7 @@ def import_officials_command(file: Path, dry_run: bool, show_all: bool,
     _run("officials", file, dry_run, show_all, deactivate_missing=deactivate_missing)
 
 
-@training_cli.command("import")
-@_file_argument
-@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--show-all", is_flag=True, help="List every change, not only the first 100.")
+@import_command(training_cli)
 def import_training_command(file: Path, dry_run: bool, show_all: bool) -> None:
     """Import external training records (employee_code, course, completed_on, source)."""
     _run("training", file, dry_run, show_all)
