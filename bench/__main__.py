@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import subprocess
 import sys
 import traceback
 from pathlib import Path
@@ -37,10 +38,17 @@ def main(argv: list[str]) -> int:
         for name, module in available.items():
             print(f"  {name}: {module.BENCHMARK}")
         return 0
-    status = 0
-    for name in names or list(available):
+    selected = names or list(available)
+    if len(selected) == 1:
+        name = selected[0]
         print(f"# == {name}: {available[name].BENCHMARK}", flush=True)
-        status = max(status, run(name, available[name], options))
+        return run(name, available[name], options)
+    # Several: each in a process of its own, so one benchmark's data and memory
+    # peak cannot leak into the next one's figures.
+    status = 0
+    for name in selected:
+        child = subprocess.run([sys.executable, "-m", "bench", name, *options], check=False)
+        status = max(status, child.returncode)
     return status
 
 

@@ -225,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _peak_mb() -> float:
+    """This process's own peak RSS: VmHWM where the kernel gives it. ru_maxrss is only a
+    fallback: on Linux a child's starts from the peak of the process that launched it."""
+    hwm = _hwm_mb()
+    if hwm is not None:
+        return hwm
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 

@@ -8,8 +8,7 @@ purpose: as SQL (for whole units at once) and in Python (for one page).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, insert, literal, or_, select, true
@@ -74,36 +73,3 @@ def refresh_requirements(today: date) -> None:
             insert(Requirement).from_select(["official_id", "course_id", "since"], chosen)
         )
     db.session.flush()
-
-
-@dataclass
-class RequiredCourse:
-    course: Course
-    since: date
-    due_on: date | None
-
-    def is_overdue(self, today: date) -> bool:
-        return self.due_on is not None and today > self.due_on
-
-
-def required_courses(official: Official, today: date) -> list[RequiredCourse]:
-    """The official's required courses with due dates (due_days after required since)."""
-    courses = [c for c in courses_with_rules() if is_required(c, official, official.unit.level)]
-    if not courses:
-        return []
-    since = dict(db.session.execute(
-        select(Requirement.course_id, Requirement.since).where(
-            Requirement.official_id == official.id,
-            Requirement.course_id.in_([c.id for c in courses]))).all())
-    result = []
-    for course in courses:
-        start = since.get(course.id)
-        if start is None:
-            # Matched just now (attributes changed since the last import).
-            start = today
-            db.session.add(Requirement(official_id=official.id, course_id=course.id,
-                                       since=today))
-        due = start + timedelta(days=course.due_days) if course.due_days else None
-        result.append(RequiredCourse(course, start, due))
-    db.session.flush()
-    return result

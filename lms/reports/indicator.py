@@ -375,8 +375,3 @@ def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
                 due = start + timedelta(days=course.due_days) if course.due_days else None
                 missing.append(MissingCourse(course, due, due is not None and as_of > due))
         yield UntrainedOfficial(row[0], row[1], row[2], row[4], row[5], row[3], missing)
-
-
-def count_untrained(scope: Unit | None, as_of: date, cycle: str = "all") -> int:
-    report = compliance_report(scope, as_of, cycle)
-    return report.root.officials_remaining

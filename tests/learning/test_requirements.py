@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.courses.sync import sync_courses
 from lms.extensions import db
 from lms.learning.models import ExternalTraining, Requirement
-from lms.learning.requirements import is_required, refresh_requirements, required_courses
+from lms.learning.requirements import is_required, refresh_requirements
 from lms.learning.status import statuses
 from lms.org.models import Official
 from tests.builders import load_roster, load_units, write_course
@@ -78,9 +78,11 @@ def test_sql_and_python_rules_agree(setup):
 def test_due_date_counts_from_when_the_course_became_required(setup):
     official = db.session.scalar(select(Official).where(Official.employee_code == "CB-XA"))
     refresh_requirements(date(2026, 6, 1))  # later runs keep the first date (the import's)
-    [item] = required_courses(official, date(2026, 6, 1))
-    assert (item.since, item.due_on) == (date(2026, 1, 1), date(2026, 1, 31))
-    assert item.is_overdue(date(2026, 2, 1)) and not item.is_overdue(date(2026, 1, 31))
+    ids = select(Official.id).where(Official.id == official.id)
+    [item] = statuses(ids, date(2026, 1, 31))[official.id].courses
+    assert (item.due_on, item.state) == (date(2026, 1, 31), "not_started")
+    [item] = statuses(ids, date(2026, 2, 1))[official.id].courses
+    assert item.state == "overdue"
 
 
 def test_status_done_via_external_record_and_overdue(setup):
