@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, select, update
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, func, select, update
 
 from lms.extensions import db
-from lms.org.models import LEVELS, Unit
+from lms.org.models import LEVELS, Official, Unit
 
 
 def create_unit(code: str, name: str, level: str, parent: Unit | None = None) -> Unit:
@@ -82,10 +84,7 @@ def ancestors(unit: Unit) -> list[Unit]:
 
 def children_with_counts(unit: Unit) -> list[tuple[Unit, int]]:
     """Child units with the number of active officials in each child's subtree."""
-    from sqlalchemy import func
     from sqlalchemy.orm import aliased
-
-    from lms.org.models import Official
 
     inner = aliased(Unit)
     counts = (
@@ -104,7 +103,6 @@ def children_with_counts(unit: Unit) -> list[tuple[Unit, int]]:
 
 def officials_in(unit: Unit, query: str = "", include_left: bool = False):
     """SELECT of the officials of ``unit``'s subtree, matching ``query`` without diacritics."""
-    from lms.org.models import Official
     from lms.util.text import fold
 
     statement = (
@@ -121,3 +119,41 @@ def officials_in(unit: Unit, query: str = "", include_left: bool = False):
             | Official.employee_code.contains(query.strip(), autoescape=True)
         )
     return statement
+
+
+PER_PAGE = 50
+STATUS_FILTERS = ("overdue", "not_started", "in_progress", "done", "no_requirement")
+
+
+class IdPage:
+    """One page of officials from an ordered list of ids (same attributes as db.paginate)."""
+
+    def __init__(self, ids: list[int], page: int, per_page: int) -> None:
+        self.total = len(ids)
+        self.pages = max((self.total + per_page - 1) // per_page, 1)
+        self.page = min(max(page, 1), self.pages)
+        chosen = ids[(self.page - 1) * per_page: self.page * per_page]
+        found = {o.id: o for o in db.session.scalars(
+            select(Official).where(Official.id.in_(chosen)))} if chosen else {}
+        self.items = [found[i] for i in chosen]
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+
+def officials_page(unit: Unit, query: str, state: str, page_number: int, today: date):
+    """One page of the subtree's officials (optionally only those whose overall
+    status is ``state``) and the status of each official on the page."""
+    from lms.learning.status import statuses  # learning builds on org, not the reverse
+    listing = officials_in(unit, query)
+    if state:
+        # Status is computed, not stored: compute it for the subtree, then page.
+        ids_query = listing.with_only_columns(Official.id)
+        all_status = statuses(ids_query.order_by(None), today)
+        ids = [i for i in db.session.scalars(ids_query) if all_status[i].overall == state]
+        page = IdPage(ids, page_number, PER_PAGE)
+    else:
+        page = db.paginate(listing, page=page_number, per_page=PER_PAGE, error_out=False)
+    page_ids = [o.id for o in page.items]
+    status_of = statuses(select(Official.id).where(Official.id.in_(page_ids)), today) \
+        if page_ids else {}
+    return page, status_of

@@ -21,34 +21,17 @@ from lms.auth import activation
 from lms.auth.permissions import manager_required, scope_of, unit_in_scope_or_404
 from lms.extensions import db
 from lms.learning.requirements import courses_with_rules
-from lms.learning.status import STATES, statuses
+from lms.learning.status import STATES
 from lms.org import imports
 from lms.org.cli import write_invitations
 from lms.org.forms import ConfirmForm, UploadForm
-from lms.org.logic import ancestors, children_with_counts, officials_in
-from lms.org.models import Official, Unit
+from lms.org.logic import STATUS_FILTERS, ancestors, children_with_counts, officials_page
+from lms.org.models import Unit
 from lms.org.templates_xlsx import template_workbook
 from lms.util.time import local_today
 
 bp = Blueprint("org", __name__)
 
-PER_PAGE = 50
-STATUS_FILTERS = ("overdue", "not_started", "in_progress", "done", "no_requirement")
-
-
-class IdPage:
-    """One page of officials from an ordered list of ids (same attributes as db.paginate)."""
-
-    def __init__(self, ids: list[int], page: int, per_page: int) -> None:
-        self.total = len(ids)
-        self.pages = max((self.total + per_page - 1) // per_page, 1)
-        self.page = min(max(page, 1), self.pages)
-        chosen = ids[(self.page - 1) * per_page: self.page * per_page]
-        found = {o.id: o for o in db.session.scalars(
-            select(Official).where(Official.id.in_(chosen)))} if chosen else {}
-        self.items = [found[i] for i in chosen]
-        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
-        self.prev_num, self.next_num = self.page - 1, self.page + 1
 
 
 @bp.get("/units")
@@ -69,20 +52,9 @@ def unit(code: str):
     query = request.args.get("q", "")[:100]
     state = request.args.get("status", "")
     state = state if state in STATUS_FILTERS else ""
-    page_number = request.args.get("page", 1, type=int)
     today = local_today()
-    listing = officials_in(unit, query)
-    if state:
-        # Status is computed, not stored: compute it for the subtree, then page.
-        ids_query = listing.with_only_columns(Official.id)
-        all_status = statuses(ids_query.order_by(None), today)
-        ids = [i for i in db.session.scalars(ids_query) if all_status[i].overall == state]
-        page = IdPage(ids, page_number, PER_PAGE)
-    else:
-        page = db.paginate(listing, page=page_number, per_page=PER_PAGE, error_out=False)
-    page_ids = [o.id for o in page.items]
-    page_status = statuses(select(Official.id).where(Official.id.in_(page_ids)), today) \
-        if page_ids else {}
+    page, page_status = officials_page(unit, query, state, request.args.get("page", 1, type=int),
+                                       today)
     scope = scope_of(current_user)
     trail = [u for u in ancestors(unit) if scope is None or u.path.startswith(scope.path)]
     return render_template(
