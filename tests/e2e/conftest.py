@@ -1,0 +1,88 @@
+"""Browser tests: the app served by a real server on loopback, driven by Playwright
+in Debian's Chromium. Without Chromium they skip with a clear message; CI sets
+LMS_FAIL_ON_SKIP, so there a skip is a failure."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from lms import create_app
+from lms.courses.sync import sync_courses
+from lms.extensions import db
+from tests.builders import write_course
+
+CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api",
+                                         reason="pip install playwright (test extras)")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app on a free loopback port with a throwaway SQLite database."""
+    courses = tmp_path / "courses"
+    write_course(courses, "ky-nang-so-co-ban", title="Kỹ năng số cơ bản",
+                 audiences=["citizen", "official"], lessons=["Thiết bị", "An toàn", "Dịch vụ công"])
+    app = create_app({
+        "LMS_ENV": "testing", "SECRET_KEY": "e2e",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
+        "LMS_COURSES_DIR": str(courses),
+    })
+    with app.app_context():
+        db.create_all()
+        sync_courses(courses)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A 360 x 740 phone that may talk to nothing but the server under test."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    outside: list[str] = []
+
+    def guard(route):
+        if route.request.url.startswith(live_server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert outside == [], f"requests left loopback: {outside}"
+
+
+def shot(page, name: str) -> None:
+    """A screenshot kept as a test artifact (test-artifacts/ is not committed)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
