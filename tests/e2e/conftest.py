@@ -7,9 +7,11 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from lms import create_app
@@ -37,12 +39,22 @@ def browser():
         launched.close()
 
 
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
 @pytest.fixture
 def live_server(tmp_path):
     """The app on a free loopback port with a throwaway SQLite database."""
     courses = tmp_path / "courses"
     write_course(courses, "ky-nang-so-co-ban", title="Kỹ năng số cơ bản",
-                 audiences=["citizen", "official"], lessons=["Thiết bị", "An toàn", "Dịch vụ công"])
+                 audiences=["citizen", "official"], lessons=["Thiết bị", "An toàn", "Dịch vụ công"],
+                 required_for=[{"audience": "official"}], due_days=90)
+    write_course(courses, "van-ban-dien-tu", title="Văn bản điện tử", quiz=False,
+                 audiences=["official"], lessons=["Chữ ký số", "Hồ sơ công việc"],
+                 required_for=[{"audience": "official"}], due_days=60)
     app = create_app({
         "LMS_ENV": "testing", "SECRET_KEY": "e2e",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
@@ -55,7 +67,7 @@ def live_server(tmp_path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
@@ -69,7 +81,7 @@ def phone(browser, live_server):
     outside: list[str] = []
 
     def guard(route):
-        if route.request.url.startswith(live_server):
+        if route.request.url.startswith(live_server.url):
             route.continue_()
         else:
             outside.append(route.request.url)

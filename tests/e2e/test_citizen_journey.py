@@ -22,7 +22,7 @@ def answer(page, answers: dict) -> None:
 
 def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_server):
     page = phone
-    page.goto(live_server + "/register")
+    page.goto(live_server.url + "/register")
     page.get_by_label("Họ và tên (hoặc tên doanh nghiệp)").fill("Lò Thị Mai")
     page.get_by_label("Số điện thoại").fill("0987 111 222")
     page.get_by_label("Mật khẩu (ít nhất 8 ký tự)").fill("hoc-so-moi-ngay")
@@ -55,7 +55,7 @@ def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_ser
     shot(page, "journey1-360-certificate")
 
     page.get_by_role("button", name="Đăng xuất").click()
-    page.goto(live_server + "/verify")
+    page.goto(live_server.url + "/verify")
     page.get_by_label("Mã xác thực in trên chứng nhận").fill(code.lower())
     page.get_by_role("button", name="Kiểm tra").click()
     assert page.get_by_text("Chứng nhận hợp lệ.").is_visible()
