@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.courses.sync import sync_courses
@@ -55,21 +58,37 @@ def live_server(tmp_path):
     write_course(courses, "van-ban-dien-tu", title="Văn bản điện tử", quiz=False,
                  audiences=["official"], lessons=["Chữ ký số", "Hồ sơ công việc"],
                  required_for=[{"audience": "official"}], due_days=60)
-    app = create_app({
-        "LMS_ENV": "testing", "SECRET_KEY": "e2e",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
-        "LMS_COURSES_DIR": str(courses),
-    })
+    database = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    # This process's app sets data up; the server runs the same app in a process of
+    # its own, so a connection the browser drops is the server's business, not pytest's.
+    app = create_app({"LMS_ENV": "testing", "SECRET_KEY": "e2e",
+                      "SQLALCHEMY_DATABASE_URI": database, "LMS_COURSES_DIR": str(courses)})
     with app.app_context():
         db.create_all()
         sync_courses(courses)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
-    server.shutdown()
-    thread.join(timeout=5)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, LMS_ENV="testing", SECRET_KEY="e2e", DATABASE_URL=database,
+               LMS_COURSES_DIR=str(courses))
+    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("serve.py")),
+                               str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2):
+                break
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("the app under test did not start") from None
+            time.sleep(0.2)
+    yield LiveServer(url, app)
+    server.terminate()
+    server.wait(timeout=10)
     with app.app_context():
         db.engine.dispose()
 
