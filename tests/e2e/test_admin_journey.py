@@ -1,0 +1,46 @@
+"""Journey 4: the admin opens the province report, drills down to a commune and
+sees who is not trained yet and what each person is missing."""
+
+from __future__ import annotations
+
+import re
+
+from lms.extensions import db
+from tests.builders import load_roster, load_units, make_user
+from tests.e2e.conftest import shot
+
+
+def test_admin_drills_down_to_a_communes_untrained_list(browser, live_server):
+    with live_server.app.app_context():
+        load_units()
+        load_roster([
+            ["CB-1", "Nguyễn Văn Sở", "SNV", "công chức", "", "", "", "", "", "", ""],
+            ["CB-2", "Lê Thị Xã", "X1", "công chức", "", "có", "", "", "", "", ""],
+            ["CB-3", "Trần Văn Thôn", "X1", "cán bộ", "", "", "", "", "", "", ""],
+        ])
+        make_user("admin", email="admin@tinh.example", password="mat-khau-quan-tri")
+        db.session.commit()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email, số điện thoại hoặc mã cán bộ").fill("admin@tinh.example")
+    page.get_by_label("Mật khẩu").fill("mat-khau-quan-tri")
+    page.locator("main").get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
+        "link", name="Báo cáo").click()
+    assert page.get_by_role("heading", name="Bồi dưỡng kỹ năng số: Tỉnh Nghệ An").is_visible()
+    shot(page, "journey4-1280-province")
+
+    page.get_by_role("link", name="Xã Nghi Lộc").first.click()
+    page.wait_for_url(re.compile(r"unit=X1"))
+    assert page.get_by_role("heading", name="Bồi dưỡng kỹ năng số: Xã Nghi Lộc").is_visible()
+    page.get_by_role("link", name="còn thiếu: xem danh sách").click()
+    assert page.get_by_role("heading", name="Chưa được bồi dưỡng: Xã Nghi Lộc").is_visible()
+    rows = page.locator("main table tbody tr")
+    assert rows.count() == 2
+    assert page.get_by_text("Lê Thị Xã").is_visible()
+    assert page.get_by_text("Trần Văn Thôn").is_visible()
+    assert page.get_by_text("Nguyễn Văn Sở").count() == 0  # another unit
+    assert page.get_by_text("Kỹ năng số cơ bản").first.is_visible()  # a missing course
+    shot(page, "journey4-1280-untrained")
+    context.close()
