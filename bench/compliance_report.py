@@ -205,13 +205,19 @@ def build_province(directory: Path, rows: int) -> tuple[Path, Path, dict[str, in
                     day = start + timedelta(days=rng.randrange(1000))
                     if official.user_id and rng.random() < 0.8:
                         completions.append((official.user_id, course.id, day))
-                        if course.valid_days and rng.random() < 0.6:  # earlier rounds
-                            completions.append((official.user_id, course.id,
-                                                day - timedelta(days=400)))
+                        # Earlier rounds (yearly refreshers, repeated classes): ~600,000
+                        # records in all, as the synthetic province asks.
+                        for back in (400, 800):
+                            if rng.random() < (0.8 if course.valid_days else 0.45):
+                                completions.append((official.user_id, course.id,
+                                                    day - timedelta(days=back)))
                     else:
                         external.append((official.id, course.id, day))
+                        if rng.random() < 0.5:
+                            external.append((official.id, course.id,
+                                             day - timedelta(days=500)))
             for course in optional:
-                if official.user_id and rng.random() < 0.3:
+                if official.user_id and rng.random() < 0.45:
                     completions.append((official.user_id, course.id,
                                         start + timedelta(days=rng.randrange(1000))))
         rows_c, sequence = [], {}
