@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import or_, select, update
 
@@ -108,3 +110,19 @@ def activate(token: str, password: str) -> User:
         official.user_id = user.id
     set_password(user, password)
     return user
+
+
+def write_invitations(target, invitations, base_url: str) -> None:
+    """CSV (UTF-8 with BOM, for Excel) of one activation link per official."""
+    handle = target.open("w", encoding="utf-8-sig", newline="") if isinstance(
+        target, Path) else target
+    writer = csv.writer(handle)
+    writer.writerow(["Mã cán bộ", "Họ và tên", "Đơn vị", "Email", "Đường dẫn kích hoạt",
+                     "Hết hạn"])
+    for invitation in invitations:
+        official = invitation.official
+        writer.writerow([official.employee_code, official.full_name, official.unit.name,
+                         official.email or "", f"{base_url}/activate/{invitation.token}",
+                         invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")])
+    if isinstance(target, Path):
+        handle.close()

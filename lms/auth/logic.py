@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.auth.models import BUSINESS_TYPES, ROLES, User
 from lms.extensions import db
-from lms.org.models import Unit
+from lms.org.models import Official, Unit
 from lms.util.time import utcnow
 
 PASSWORD_MIN = 8
@@ -63,8 +63,6 @@ def check_password_policy(password: str) -> None:
 
 def find_by_identifier(identifier: str) -> User | None:
     """A user by email, phone number or (for officials) employee code."""
-    from lms.org.models import Official
-
     identifier = (identifier or "").strip()
     if not identifier:
         return None
@@ -212,8 +210,6 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
     they still activate it with their link). Changing a role ends the user's
     sessions, so new permissions apply at once.
     """
-    from lms.org.models import Official
-
     if role not in ROLES:
         raise AccountError(f"Vai trò không hợp lệ: {role} (dùng {', '.join(ROLES)})", "role")
     if role == "unit_manager" and unit is None:

@@ -63,10 +63,6 @@ class User(UserMixin, db.Model):
         return self.role == "admin"
 
     @property
-    def is_unit_manager(self) -> bool:
-        return self.role == "unit_manager"
-
-    @property
     def can_manage(self) -> bool:
         """Admins and unit HR officers see the organisation pages."""
         return self.role in ("admin", "unit_manager")

@@ -24,17 +24,6 @@ def manager_required(view):
     return wrapped
 
 
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
 def scope_of(user) -> Unit | None:
     """None means the whole province (admin); else the manager's own unit."""
     if user.is_admin:

@@ -10,6 +10,7 @@ from lms.auth.activation import ActivationError, activate, find_token
 from lms.auth.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
 from lms.extensions import db, login_manager
 from lms.org.logic import communes
+from lms.org.models import Official
 from lms.util.i18n import mark
 from lms.util.urls import is_safe_next
 
@@ -120,8 +121,6 @@ def activate_account(token: str):
         record = find_token(token)
     except ActivationError as error:
         return render_template("auth/activate.html", form=None, error=error.message), 410
-    from lms.org.models import Official
-
     official = db.session.get(Official, record.official_id)
     form = ActivateForm()
     if form.validate_on_submit():

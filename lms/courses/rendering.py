@@ -76,9 +76,3 @@ def render_markdown(text: str) -> str:
         output_format="html",
     )
     return sanitise(html)
-
-
-def render_inline(text: str) -> str:
-    """Short texts (quiz questions, explanations) with Markdown emphasis and code."""
-    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
-    return sanitise(html)

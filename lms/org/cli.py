@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import click
@@ -99,25 +98,9 @@ def invite_command(unit_code: str, output: Path) -> None:
         raise click.ClickException(f"no unit with code {unit_code}")
     invitations = activation.invite(activation.officials_without_password(unit))
     base = current_app.config["LMS_BASE_URL"].rstrip("/")
-    write_invitations(output, invitations, base)
+    activation.write_invitations(output, invitations, base)
     db.session.commit()
     click.echo(f"{len(invitations)} activation link(s) written to {output}")
-
-
-def write_invitations(target, invitations, base_url: str) -> None:
-    """CSV (UTF-8 with BOM, for Excel) of one activation link per official."""
-    handle = target.open("w", encoding="utf-8-sig", newline="") if isinstance(
-        target, Path) else target
-    writer = csv.writer(handle)
-    writer.writerow(["Mã cán bộ", "Họ và tên", "Đơn vị", "Email", "Đường dẫn kích hoạt",
-                     "Hết hạn"])
-    for invitation in invitations:
-        official = invitation.official
-        writer.writerow([official.employee_code, official.full_name, official.unit.name,
-                         official.email or "", f"{base_url}/activate/{invitation.token}",
-                         invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")])
-    if isinstance(target, Path):
-        handle.close()
 
 
 def grant_command_factory(users_cli) -> None:

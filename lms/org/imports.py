@@ -22,6 +22,7 @@ from lms.auth.logic import normalise_phone
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning.models import ExternalTraining
+from lms.learning.requirements import refresh_requirements
 from lms.org.logic import is_within, recompute_paths
 from lms.org.models import Official, PendingImport, Unit
 from lms.org.tabular import (
@@ -102,7 +103,7 @@ class Change:
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def describe(self) -> str:
-        if self.action == "updated" or self.action == "left":
+        if self.action in ("updated", "left"):
             parts = ", ".join(f"{name}: {old!s} → {new!s}" for name, (old, new) in
                               self.fields.items())
             return f"{self.action} {self.key} ({parts})"
@@ -425,8 +426,6 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     _write(insert(Official), inserts)
     _write(update(Official), updates)
     db.session.flush()
-    from lms.learning.requirements import refresh_requirements
-
     refresh_requirements(today)
     result.applied = True
     return result

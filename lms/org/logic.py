@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, func, select, update
 
 from lms.extensions import db
 from lms.org.models import LEVELS, Official, Unit
+from lms.util.text import fold
 
 
 def create_unit(code: str, name: str, level: str, parent: Unit | None = None) -> Unit:
@@ -103,8 +104,6 @@ def children_with_counts(unit: Unit) -> list[tuple[Unit, int]]:
 
 def officials_in(unit: Unit, query: str = "", include_left: bool = False):
     """SELECT of the officials of ``unit``'s subtree, matching ``query`` without diacritics."""
-    from lms.util.text import fold
-
     statement = (
         select(Official)
         .join(Unit, Unit.id == Official.unit_id)

@@ -73,9 +73,6 @@ class Official(db.Model):
     unit: Mapped[Unit] = relationship()
     user = relationship("User", back_populates="official")
 
-    def is_active_on(self, day: date) -> bool:
-        return self.status != "left" or (self.left_on is not None and self.left_on > day)
-
     def __repr__(self) -> str:
         return f"<Official {self.employee_code}>"
 

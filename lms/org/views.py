@@ -23,7 +23,6 @@ from lms.extensions import db
 from lms.learning.requirements import courses_with_rules
 from lms.learning.status import STATES
 from lms.org import imports
-from lms.org.cli import write_invitations
 from lms.org.forms import ConfirmForm, UploadForm
 from lms.org.logic import STATUS_FILTERS, ancestors, children_with_counts, officials_page
 from lms.org.models import Unit
@@ -73,7 +72,7 @@ def invitations(code: str):
     invited = activation.invite(activation.officials_without_password(unit), current_user)
     db.session.commit()
     buffer = io.StringIO()
-    write_invitations(buffer, invited, request.host_url.rstrip("/"))
+    activation.write_invitations(buffer, invited, request.host_url.rstrip("/"))
     return Response(
         "\ufeff" + buffer.getvalue(),
         mimetype="text/csv",
