@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 FLASK := LMS_ENV=$${LMS_ENV:-development} $(BIN)/flask --app lms
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# axe-core for the accessibility test, from npm (tests/e2e/package-lock.json).
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
 .PHONY: run test install install-test translations lint messages clean bench
 
@@ -23,7 +25,12 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed translations
 
-install-test: $(VENV)/.installed-test translations
+install-test: $(VENV)/.installed-test translations $(AXE)
+
+$(AXE): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility test will skip (CI installs npm)"; fi
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d lms/translations 2>/dev/null

@@ -23,6 +23,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning.models import ExternalTraining
 from lms.learning.requirements import refresh_requirements
+from lms.org.labels import category_names, level_names, status_names
 from lms.org.logic import is_within, recompute_paths
 from lms.org.models import Official, PendingImport, Unit
 from lms.org.tabular import (
@@ -70,6 +71,7 @@ TRAINING_COLUMNS = [
     Column("source", "Nguồn", ("nguon", "lop_tap_huan"), required=True),
 ]
 COLUMNS = {"units": UNIT_COLUMNS, "officials": OFFICIAL_COLUMNS, "training": TRAINING_COLUMNS}
+FIELD_LABELS = {c.name: c.label for columns in COLUMNS.values() for c in columns}
 
 LEVEL_WORDS = {
     "province": "province", "tinh": "province", "thanh_pho_truc_thuoc_trung_uong": "province",
@@ -91,6 +93,10 @@ STATUS_WORDS = {
     "left": "left", "nghi_viec": "left", "chuyen_cong_tac": "left", "nghi_huu": "left",
     "da_nghi": "left",
 }
+# What an error message suggests: the words of the template, not the stored codes.
+LEVEL_HINT = "Tỉnh, Sở, Huyện, Xã, Phòng, Khác"
+CATEGORY_HINT = "Cán bộ, Công chức, Viên chức, Người lao động"
+STATUS_HINT = "Đang công tác, Nghỉ việc"
 OFFICIAL_FIELDS = ("full_name", "unit_id", "category", "position", "is_leader",
                    "is_it_officer", "email", "phone", "status", "left_on")
 
@@ -102,12 +108,32 @@ class Change:
     action: str  # created | updated | left | unchanged
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
+    name: str = ""  # the person's or unit's name, for people reading the preview
+
     def describe(self) -> str:
-        if self.action in ("updated", "left"):
-            parts = ", ".join(f"{name}: {old!s} → {new!s}" for name, (old, new) in
-                              self.fields.items())
-            return f"{self.action} {self.key} ({parts})"
-        return f"{self.action} {self.key}"
+        """"thêm mới CB1 Nguyễn Văn An" or "cập nhật CB1 Nguyễn Văn An (Chức vụ: — →
+        Chủ tịch)": the file's column names and the words HR typed, not stored codes."""
+        actions = {"created": _("thêm mới"), "updated": _("cập nhật"), "left": _("nghỉ việc"),
+                   "unchanged": _("không đổi")}
+        who = f"{self.key} {self.name}".strip()
+        if not self.fields:
+            return f"{actions[self.action]} {who}"
+        parts = ", ".join(f"{FIELD_LABELS.get(name, name)}: {_shown(name, old)} → "
+                          f"{_shown(name, new)}" for name, (old, new) in self.fields.items())
+        return f"{actions[self.action]} {who} ({parts})"
+
+
+def _shown(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("có") if value else _("không")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    names = {"level": level_names, "category": category_names, "status": status_names}
+    if name in names:
+        return names[name]().get(value, value)
+    return str(value)
 
 
 @dataclass
@@ -216,7 +242,7 @@ def import_units(filename: str, data: bytes, *, scope: Unit | None = None,
         result.rows += 1
         code = row.required("code", 64)
         name = row.required("name")
-        level = row.get("level", parse_choice, LEVEL_WORDS, level_label)
+        level = row.get("level", parse_choice, LEVEL_WORDS, level_label, LEVEL_HINT)
         parent_code = text(row.raw("parent_code")) or None
         if code and code in seen_at:
             row.fail("code", _("mã đơn vị trùng với dòng %(n)d", n=seen_at[code]))
@@ -267,7 +293,7 @@ def import_units(filename: str, data: bytes, *, scope: Unit | None = None,
     for code, w in wanted.items():
         unit = stored.get(code)
         if unit is None:
-            result.add(Change(w["row"], code, "created"))
+            result.add(Change(w["row"], code, "created", name=w["name"]))
             continue
         changed = {}
         for name in ("name", "level"):
@@ -275,7 +301,8 @@ def import_units(filename: str, data: bytes, *, scope: Unit | None = None,
                 changed[name] = (getattr(unit, name), w[name])
         if stored_parent[code] != w["parent_code"]:
             changed["parent_code"] = (stored_parent[code], w["parent_code"])
-        result.add(Change(w["row"], code, "updated" if changed else "unchanged", changed))
+        result.add(Change(w["row"], code, "updated" if changed else "unchanged", changed,
+                          name=w["name"]))
     if dry_run:
         return result
 
@@ -351,13 +378,14 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
         if not text(row.raw("category")):
             row.fail("category", _("bắt buộc, không được để trống"))
         else:
-            category = row.get("category", parse_choice, CATEGORY_WORDS, category_label)
+            category = row.get("category", parse_choice, CATEGORY_WORDS, category_label,
+                               CATEGORY_HINT)
         position = text(row.raw("position"))[:255] or None
         is_leader = row.get("is_leader", parse_bool)
         is_it_officer = row.get("is_it_officer", parse_bool)
         email = row.get("email", parse_email)
         phone = _phone(row)
-        status = row.get("status", parse_choice, STATUS_WORDS, status_label)
+        status = row.get("status", parse_choice, STATUS_WORDS, status_label, STATUS_HINT)
         left_on = row.get("left_on", parse_date)
 
         if code in seen_at:
@@ -396,18 +424,18 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
                   "status": status, "left_on": left_on}
         units_in_file.add(unit[0])
         if old is None:
-            result.add(Change(row.number, code, "created"))
+            result.add(Change(row.number, code, "created", name=full_name))
             inserts.append({"employee_code": code, "search_name": fold(full_name), **values})
             continue
         changed = {name: (getattr(old, name), new) for name, new in values.items()
                    if getattr(old, name) != new}
         if not changed:
-            result.add(Change(row.number, code, "unchanged"))
+            result.add(Change(row.number, code, "unchanged", name=full_name))
             continue
         if "unit_id" in changed:
             changed["unit_code"] = tuple(unit_code_by_id.get(u) for u in changed.pop("unit_id"))
         action = "left" if changed.get("status", (None, None))[1] == "left" else "updated"
-        result.add(Change(row.number, code, action, changed))
+        result.add(Change(row.number, code, action, changed, name=full_name))
         updates.append({"id": old.id, "search_name": fold(full_name), "updated_at": utcnow(),
                         **values})
 
@@ -418,7 +446,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     if deactivate_missing:
         for code, old in existing.items():
             if old.unit_id in units_in_file and old.status != "left" and code not in seen_at:
-                result.add(Change(0, code, "left", {"status": ("active", "left")}))
+                result.add(Change(0, code, "left", {"status": ("active", "left")},
+                                  name=old.full_name))
                 updates.append({"id": old.id, "status": "left", "left_on": today,
                                 "updated_at": utcnow()})
     if dry_run:

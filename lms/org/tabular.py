@@ -200,12 +200,12 @@ def parse_date(value: Any) -> date | None:
     raise CellError(_("'%(v)s' không phải là ngày (dùng DD/MM/YYYY hoặc YYYY-MM-DD)", v=raw))
 
 
-def parse_choice(value: Any, choices: dict[str, str], what: str) -> str:
-    """A value from ``choices`` (keys are header_key()-normalised words)."""
+def parse_choice(value: Any, choices: dict[str, str], what: str, allowed: str) -> str:
+    """A value from ``choices`` (keys are header_key()-normalised words); ``allowed``
+    names, for the error message, the words a person would type."""
     key = header_key(text(value))
     if key in choices:
         return choices[key]
-    allowed = ", ".join(sorted(set(choices.values())))
     raise CellError(_("'%(v)s' không hợp lệ cho %(what)s (dùng %(allowed)s)",
                       v=text(value), what=what, allowed=allowed))
 

@@ -12,12 +12,12 @@ from flask import (
     request,
     stream_with_context,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.auth.permissions import manager_required, scope_of
 from lms.extensions import csrf, db
+from lms.org.labels import level_names
 from lms.org.models import LEVELS, Unit
 from lms.reports import charts, exports, tokens
 from lms.reports.indicator import (
@@ -36,12 +36,6 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(api)  # token-authenticated, no browser session
 
 UNTRAINED_PER_PAGE = 50
-
-
-def level_names() -> dict[str, str]:
-    return {"province": _("Tỉnh"), "department": _("Sở, ban, ngành"),
-            "district": _("Huyện, thị xã, thành phố"), "commune": _("Xã, phường, thị trấn"),
-            "office": _("Phòng, đơn vị trực thuộc"), "other": _("Khác")}
 
 
 def _root_unit() -> Unit | None:

@@ -24,6 +24,7 @@ from tests.builders import write_course
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -49,8 +50,8 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    """The app on a free loopback port with a throwaway SQLite database."""
+def e2e_courses(tmp_path) -> Path:
+    """The courses the server under test serves; a test module may override this."""
     courses = tmp_path / "courses"
     write_course(courses, "ky-nang-so-co-ban", title="Kỹ năng số cơ bản",
                  audiences=["citizen", "official"], lessons=["Thiết bị", "An toàn", "Dịch vụ công"],
@@ -58,6 +59,13 @@ def live_server(tmp_path):
     write_course(courses, "van-ban-dien-tu", title="Văn bản điện tử", quiz=False,
                  audiences=["official"], lessons=["Chữ ký số", "Hồ sơ công việc"],
                  required_for=[{"audience": "official"}], due_days=60)
+    return courses
+
+
+@pytest.fixture
+def live_server(tmp_path, e2e_courses):
+    """The app on a free loopback port with a throwaway SQLite database."""
+    courses = e2e_courses
     database = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
     # This process's app sets data up; the server runs the same app in a process of
     # its own, so a connection the browser drops is the server's business, not pytest's.
@@ -113,7 +121,54 @@ def phone(browser, live_server):
     assert outside == [], f"requests left loopback: {outside}"
 
 
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each.
+
+    axe-core is the npm package (tests/e2e/package.json, installed by `make test`),
+    read from node_modules and evaluated in the page: nothing is fetched."""
+    if not AXE.exists():
+        pytest.skip(f"{AXE} missing: run `npm ci --prefix tests/e2e` (make test does)")
+    page.evaluate(AXE.read_text("utf-8"))
+    found = page.evaluate("""async () => {
+      const result = await axe.run(document, {resultTypes: ["violations"]});
+      return result.violations.filter(v => ["serious", "critical"].includes(v.impact))
+        .map(v => `${v.impact} ${v.id}: ${v.help} -> ` +
+                  v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
+    }""")
+    return found
+
+
+def login(page, url: str, identifier: str, password: str) -> None:
+    page.goto(url + "/login")
+    page.get_by_label("Email, số điện thoại hoặc mã cán bộ").fill(identifier)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.locator("main").get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda address: "/login" not in address)
+
+
+def nav(page, link: str) -> None:
+    """Follow a link of the main navigation."""
+    page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name=link).click()
+
+
+TOO_WIDE = """[...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > 360.5
+               && !e.closest(".table-wrap, .skip-link"))
+  .slice(0, 5).map(e => e.tagName + "." + e.className + " " +
+                        Math.round(e.getBoundingClientRect().right))"""
+
+
 def shot(page, name: str) -> None:
-    """A screenshot kept as a test artifact (test-artifacts/ is not committed)."""
+    """Screenshots of the page at 360 px and at 1280 px, kept as test artifacts
+    (test-artifacts/ is not committed). At 360 px the page must not scroll sideways:
+    wide tables scroll inside their own box."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    size = page.viewport_size
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        if width == 360:
+            overflow = page.evaluate("document.documentElement.scrollWidth")
+            assert overflow <= 360, (f"{name}: the page is {overflow} px wide at 360 px; "
+                                     f"too wide: {page.evaluate(TOO_WIDE)}")
+    page.set_viewport_size(size)

@@ -29,7 +29,7 @@ def test_admin_drills_down_to_a_communes_untrained_list(browser, live_server):
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
         "link", name="Báo cáo").click()
     assert page.get_by_role("heading", name="Bồi dưỡng kỹ năng số: Tỉnh Nghệ An").is_visible()
-    shot(page, "journey4-1280-province")
+    shot(page, "journey4-province")
 
     page.get_by_role("link", name="Xã Nghi Lộc").first.click()
     page.wait_for_url(re.compile(r"unit=X1"))
@@ -42,5 +42,5 @@ def test_admin_drills_down_to_a_communes_untrained_list(browser, live_server):
     assert page.get_by_text("Trần Văn Thôn").is_visible()
     assert page.get_by_text("Nguyễn Văn Sở").count() == 0  # another unit
     assert page.get_by_text("Kỹ năng số cơ bản").first.is_visible()  # a missing course
-    shot(page, "journey4-1280-untrained")
+    shot(page, "journey4-untrained")
     context.close()

@@ -28,7 +28,7 @@ def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_ser
     page.get_by_label("Mật khẩu (ít nhất 8 ký tự)").fill("hoc-so-moi-ngay")
     page.get_by_label("Nhập lại mật khẩu").fill("hoc-so-moi-ngay")
     page.get_by_label("Tôi đã đọc và đồng ý với Thông báo xử lý dữ liệu cá nhân").check()
-    shot(page, "journey1-360-register")
+    shot(page, "journey1-register")
     page.get_by_role("button", name="Đăng ký").click()
     page.wait_for_url(re.compile(r"/courses/$"))
 
@@ -37,11 +37,12 @@ def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_ser
     page.get_by_role("button", name="Lọc").click()
     page.get_by_role("link", name="Kỹ năng số cơ bản").click()
     page.get_by_role("link", name="Bắt đầu học").click()
+    shot(page, "journey1-lesson")
     for _ in range(3):
         page.get_by_role("button", name="Đánh dấu đã học").click()
     page.wait_for_url(re.compile(r"/quiz$"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
-    shot(page, "journey1-360-quiz")
+    shot(page, "journey1-quiz")
 
     answer(page, WRONG_ANSWERS)
     assert page.get_by_text("Chưa đạt").is_visible()
@@ -52,7 +53,7 @@ def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_ser
     page.get_by_role("link", name="Xem chứng nhận").click()
     code = page.locator(".cert-code strong").inner_text()
     assert page.get_by_text("Lò Thị Mai").is_visible()
-    shot(page, "journey1-360-certificate")
+    shot(page, "journey1-certificate")
 
     page.get_by_role("button", name="Đăng xuất").click()
     page.goto(live_server.url + "/verify")
@@ -60,4 +61,4 @@ def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_ser
     page.get_by_role("button", name="Kiểm tra").click()
     assert page.get_by_text("Chứng nhận hợp lệ.").is_visible()
     assert page.get_by_text("Kỹ năng số cơ bản").first.is_visible()
-    shot(page, "journey1-360-verified")
+    shot(page, "journey1-verified")

@@ -33,7 +33,7 @@ def test_official_activates_sees_due_dates_and_completes_a_course(phone, live_se
     page.get_by_label("Nhập lại mật khẩu").fill("mat-khau-cong-vu")
     page.get_by_role("button", name="Kích hoạt").click()
     page.wait_for_url(re.compile(r"/my$"))
-    shot(page, "journey2-360-my-learning")
+    shot(page, "journey2-my-learning")
 
     due = (today + timedelta(days=60)).strftime("%d/%m/%Y")
     required = page.locator(".required-list")
@@ -51,7 +51,7 @@ def test_official_activates_sees_due_dates_and_completes_a_course(phone, live_se
     card = page.locator(".required-list .card.done")
     assert card.get_by_text("Văn bản điện tử").is_visible()
     assert card.get_by_text("Đã hoàn thành").is_visible()
-    shot(page, "journey2-360-completed")
+    shot(page, "journey2-completed")
 
     # The link was single-use; the employee code signs in from now on.
     page.get_by_role("button", name="Đăng xuất").click()

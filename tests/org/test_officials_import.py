@@ -100,8 +100,8 @@ ERRORS = [
     (["CB1", "A", "KHONG", "cán bộ", "", "", "", "", "", "", ""],
      "dòng 2, unit_code: không có đơn vị 'KHONG' (nhập danh sách đơn vị trước)"),
     (["CB1", "A", "SNV", "thực tập sinh", "", "", "", "", "", "", ""],
-     "dòng 2, category: 'thực tập sinh' không hợp lệ cho loại cán bộ (dùng can_bo, "
-     "cong_chuc, nguoi_lao_dong, vien_chuc)"),
+     "dòng 2, category: 'thực tập sinh' không hợp lệ cho loại cán bộ (dùng Cán bộ, "
+     "Công chức, Viên chức, Người lao động)"),
     (["CB1", "A", "SNV", "", "", "", "", "", "", "", ""],
      "dòng 2, category: bắt buộc, không được để trống"),
     (["CB1", "A", "SNV", "cán bộ", "", "có lẽ", "", "", "", "", ""],
@@ -111,7 +111,7 @@ ERRORS = [
     (["CB1", "A", "SNV", "cán bộ", "", "", "", "", "12ab", "", ""],
      "dòng 2, phone: '12ab' không phải số điện thoại"),
     (["CB1", "A", "SNV", "cán bộ", "", "", "", "", "", "về hưu sớm", ""],
-     "dòng 2, status: 'về hưu sớm' không hợp lệ cho trạng thái (dùng active, left)"),
+     "dòng 2, status: 'về hưu sớm' không hợp lệ cho trạng thái (dùng Đang công tác, Nghỉ việc)"),
     (["CB1", "A", "SNV", "cán bộ", "", "", "", "", "", "nghỉ việc", "31/02/2026"],
      "dòng 2, left_on: '31/02/2026' không phải là ngày có thật"),
     (["CB1", "A", "SNV", "cán bộ", "", "", "", "", "", "nghỉ việc", "tháng 3"],
@@ -222,7 +222,7 @@ def test_cli_dry_run_and_import(runner, units, tmp_path):
                                 ["CB1", "A", "SNV", "cán bộ", "", "", "", "", "", "", ""]]))
     dry = runner.invoke(args=["officials", "import", str(path), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "row 2: created CB1" in dry.output
+    assert "row 2: added CB1 A" in dry.output
     assert "Dry run, nothing changed. Would import 1 row(s): 1 created" in dry.output
     assert count() == 0
     real = runner.invoke(args=["officials", "import", str(path)])

@@ -71,8 +71,8 @@ def test_unknown_parent_cycle_second_root_and_bad_level_are_all_reported(app):
         result = import_units("units.csv", csv_bytes(rows))
     assert not result.ok
     assert result.errors == [
-        "dòng 6, level: 'thôn' không hợp lệ cho cấp đơn vị (dùng commune, department, "
-        "district, office, other, province)",
+        "dòng 6, level: 'thôn' không hợp lệ cho cấp đơn vị (dùng Tỉnh, Sở, Huyện, "
+        "Xã, Phòng, Khác)",
         "dòng 7, code: bắt buộc, không được để trống",
         "dòng 2, parent_code: tạo thành vòng lặp: A → B → A",
         "dòng 3, parent_code: tạo thành vòng lặp: B → A → B",

@@ -87,8 +87,9 @@ def test_preview_then_confirm_imports_once(app, province):
                       ["CB100", "Người mới", "SNV-TC", "viên chức", "", "", "", "", "", "", ""]])
     page = upload(hr, "officials", data).get_data(as_text=True)
     assert officials_count() == 4  # the preview changes nothing
-    assert "Dòng 3: created CB100" in page
-    assert "Dòng 2: updated CB000" in page
+    assert "Dòng 3: thêm mới CB100 Người mới" in page
+    assert ("Dòng 2: cập nhật CB000 Nguyễn Văn An (Chức vụ: — → Giám đốc, "
+            "Lãnh đạo: không → có)") in page
     token = re.search(r'action="/imports/confirm/([^"]+)"', page).group(1)
     confirmed = hr.post(f"/imports/confirm/{token}", data={"csrf_token": csrf_token(hr)},
                         follow_redirects=True).get_data(as_text=True)

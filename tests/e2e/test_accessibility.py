@@ -1,0 +1,87 @@
+"""axe-core finds no serious or critical accessibility problem on the pages people
+use: catalogue, course, lesson, quiz and its result, reports, units, imports and
+every form, including forms showing their errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from lms.auth.activation import invite
+from lms.extensions import db
+from lms.org.models import Official
+from tests.builders import WRONG_ANSWERS, load_roster, load_units, make_user
+from tests.e2e.conftest import login, serious_violations
+
+
+@pytest.fixture
+def people(live_server):
+    with live_server.app.app_context():
+        load_units()
+        load_roster([["CB-1", "Lê Thị Xã", "X1", "công chức", "", "", "", "a@x.example", "",
+                      "", ""]])
+        make_user("admin", email="admin@tinh.example", password="mat-khau-quan-tri")
+        make_user("citizen", email="dan@example.vn", password="mat-khau-nguoi-dan")
+        [invitation] = invite([db.session.scalar(select(Official))])
+        db.session.commit()
+        return invitation.token
+
+
+def check(page, url: str, findings: dict[str, list[str]]) -> None:
+    if url:
+        assert page.goto(url).ok, url
+    found = serious_violations(page)
+    if found:
+        findings[page.url] = found
+
+
+def test_no_serious_or_critical_violations(browser, live_server, people):
+    base = live_server.url
+    findings: dict[str, list[str]] = {}
+    for width in (360, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
+        page = context.new_page()
+        for path in ("/", "/courses/", "/login", "/register", "/verify", "/privacy",
+                     f"/activate/{people}"):
+            check(page, base + path, findings)
+        # Forms with their errors showing.
+        page.goto(base + "/register")
+        page.get_by_role("button", name="Đăng ký").click()
+        expect(page.locator("p.error").first).to_be_visible()
+        check(page, "", findings)
+        page.goto(base + "/login")
+        page.get_by_label("Email, số điện thoại hoặc mã cán bộ").fill("dan@example.vn")
+        page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+        page.locator("main").get_by_role("button", name="Đăng nhập").click()
+        check(page, "", findings)
+
+        login(page, base, "dan@example.vn", "mat-khau-nguoi-dan")
+        for path in ("/my", "/account/password", "/courses/ky-nang-so-co-ban",
+                     "/courses/ky-nang-so-co-ban/lessons/thiet-bi",
+                     "/courses/ky-nang-so-co-ban/quiz"):
+            check(page, base + path, findings)
+        for qid, value in WRONG_ANSWERS.items():
+            box = page.locator(f"input[name='q-{qid}']")
+            if box.first.get_attribute("type") == "text":
+                box.fill(value)
+            else:
+                for choice in value if isinstance(value, list) else [value]:
+                    page.check(f"input[name='q-{qid}'][value='{choice}']")
+        page.get_by_role("button", name="Nộp bài").click()
+        page.wait_for_url(re.compile(r"/attempts/"))
+        check(page, "", findings)  # the graded attempt with explanations
+        page.get_by_role("button", name="Đăng xuất").click()
+
+        login(page, base, "admin@tinh.example", "mat-khau-quan-tri")
+        for path in ("/reports", "/reports?unit=X1", "/reports/untrained?unit=X1",
+                     "/reports/learners", "/units/NA", "/units/X1", "/imports/officials"):
+            check(page, base + path, findings)
+        page.goto(base + "/imports/officials")
+        page.get_by_role("button", name="Tải lên và xem trước").click()  # no file chosen
+        check(page, "", findings)
+        context.close()
+    assert findings == {}, "\n".join(f"{url}\n  " + "\n  ".join(lines)
+                                     for url, lines in findings.items())
