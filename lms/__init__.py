@@ -9,7 +9,9 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from lms.config import PROJECT_ROOT, load_config
-from lms.extensions import babel, csrf, db, login_manager, migrate
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.headers import register_security_headers
+from lms.util.time import local_time_text
 
 
 def select_locale() -> str:
@@ -39,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -47,11 +50,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # Import models so that metadata (and Alembic autogenerate) sees every table.
     from lms import models  # noqa: F401
+    from lms.audit.views import bp as audit_bp
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
     from lms.learning.views import bp as learning_bp
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
+    from lms.privacy.views import bp as privacy_bp
     from lms.reports.views import api as api_bp
     from lms.reports.views import bp as reports_bp
 
@@ -62,6 +67,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(org_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(privacy_bp)
+    app.add_template_filter(local_time_text, "local_time")
 
     from lms.cli import register_cli
 
@@ -70,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.main.views import register_error_handlers
 
     register_error_handlers(app)
+    register_security_headers(app)
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -92,10 +92,27 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("LMS_SECURE_COOKIES", production),
-        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        # "Remember me" on a shared office PC: one working week, not months.
+        "REMEMBER_COOKIE_DURATION": int(os.environ.get("LMS_REMEMBER_DAYS", "7")) * 24 * 3600,
+        "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env_bool("LMS_SECURE_COOKIES", production),
+        # Login, registration and activation throttling (Flask-Limiter). With several
+        # workers or hosts use a shared store, e.g. redis://localhost:6379/0
+        # (pip install lms[redis]); memory:// counts per process.
+        "RATELIMIT_ENABLED": _env_bool("LMS_RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("LMS_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed logins per identifier before a temporary lock, and per address
+        # (a commune office shares one address, so that one is generous).
+        "LMS_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LMS_LOGIN_LIMIT_PER_ACCOUNT",
+                                                      "5 per 15 minutes"),
+        "LMS_LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LMS_LOGIN_LIMIT_PER_ADDRESS",
+                                                      "50 per 15 minutes"),
+        "LMS_REGISTER_LIMIT_PER_ADDRESS": os.environ.get("LMS_REGISTER_LIMIT_PER_ADDRESS",
+                                                         "20 per hour"),
+        "LMS_ACTIVATE_LIMIT": os.environ.get("LMS_ACTIVATE_LIMIT", "10 per hour"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
     }
     config.update(test_config or {})

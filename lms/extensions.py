@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +34,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits are declared on the views that need them (login, registration, activation);
+# storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis://… for workers).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import or_, select, update
 
+from lms.audit import logic as audit
 from lms.auth.logic import AccountError, set_password
 from lms.auth.models import ActivationToken, User
 from lms.extensions import db
@@ -63,6 +64,11 @@ def invite(officials: list[Official], created_by: User | None = None) -> list[In
             created_by_id=created_by.id if created_by else None))
         invitations.append(Invitation(official, token, now + VALID_FOR))
     db.session.flush()
+    if officials:
+        codes = [o.employee_code for o in officials]
+        audit.record("activation.create", target=f"{len(codes)} link(s)",
+                     detail={"officials": codes[:50], "count": len(codes)},
+                     unit=officials[0].unit if len(officials) == 1 else None)
     return invitations
 
 
@@ -109,6 +115,8 @@ def activate(token: str, password: str) -> User:
         db.session.flush()
         official.user_id = user.id
     set_password(user, password)
+    audit.record("activation.use", target=official.employee_code, unit=official.unit,
+                 actor_label=f"{official.full_name} ({official.employee_code})")
     return user
 
 

@@ -9,6 +9,19 @@ from lms.extensions import db
 users_cli = AppGroup("users", help="Manage accounts.")
 
 
+@users_cli.command("deactivate")
+@click.argument("identifier")
+def deactivate(identifier: str) -> None:
+    """Close the account of IDENTIFIER (email, phone or employee code) and end its sessions."""
+    try:
+        user = logic.deactivate(identifier)
+    except logic.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"{user.full_name} can no longer sign in; their sessions have ended.")
+
+
 @users_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Quản trị hệ thống", help="Full name shown in the app.")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.audit import logic as audit
 from lms.auth.models import BUSINESS_TYPES, ROLES, User
 from lms.extensions import db
 from lms.org.models import Official, Unit
@@ -15,6 +18,7 @@ from lms.util.time import utcnow
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
 _PHONE = re.compile(r"^0\d{9,10}$")
 
@@ -54,11 +58,22 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords attackers try first (lower case)."""
+    lines = COMMON_PASSWORDS_FILE.read_text("utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
 def check_password_policy(password: str) -> None:
+    """Length and the common-password list only: no composition rules (ASVS 6.2)."""
     if len(password) < PASSWORD_MIN:
         raise AccountError(f"Mật khẩu cần ít nhất {PASSWORD_MIN} ký tự.", "password")
     if len(password) > PASSWORD_MAX:
         raise AccountError(f"Mật khẩu dài tối đa {PASSWORD_MAX} ký tự.", "password")
+    if password.strip().lower() in common_passwords():
+        raise AccountError("Mật khẩu này nằm trong danh sách mật khẩu phổ biến, rất dễ bị đoán. "
+                           "Hãy chọn mật khẩu khác, ví dụ một cụm vài từ dễ nhớ.", "password")
 
 
 def find_by_identifier(identifier: str) -> User | None:
@@ -203,6 +218,23 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of ``user`` stops working."""
+    user.session_version += 1
+    db.session.flush()
+
+
+def deactivate(identifier: str) -> User:
+    """Close an account (it can no longer sign in); its records stay."""
+    user = find_by_identifier(identifier)
+    if user is None:
+        raise AccountError(f"Không tìm thấy tài khoản '{identifier}'.", "identifier")
+    user.is_active = False
+    end_sessions(user)
+    audit.record("account.deactivate", target=f"{user.full_name} ({identifier})")
+    return user
+
+
 def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
     """Give ``role`` to the account behind ``identifier`` (email, phone, employee code).
 
@@ -232,4 +264,5 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
         "citizen", "business") else None)
     user.session_version += 1
     db.session.flush()
+    audit.record("role.grant", target=f"{user.full_name} ({identifier}): {role}", unit=unit)
     return user

@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     consent_version: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set when the learner asked for deletion: personal fields are blanked, the
+    # row stays so completions (and so the aggregate figures) stay right.
+    anonymised_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()
     official = relationship("Official", back_populates="user", uselist=False)

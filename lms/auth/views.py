@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
@@ -8,10 +8,11 @@ from wtforms import SelectChoice
 from lms.auth import logic
 from lms.auth.activation import ActivationError, activate, find_token
 from lms.auth.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
-from lms.extensions import db, login_manager
+from lms.extensions import db, limiter, login_manager
 from lms.org.logic import communes
 from lms.org.models import Official
 from lms.util.i18n import mark
+from lms.util.text import fold
 from lms.util.urls import is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -32,7 +33,24 @@ def _redirect_next(default: str):
     return redirect(target if is_safe_next(target) else default)
 
 
+def _config(name: str):
+    return lambda: current_app.config[name]
+
+
+def _identifier_key() -> str:
+    # The same key whether or not the account exists: a lock reveals nothing.
+    return "login:" + fold(request.form.get("identifier", "")).replace(" ", "")[:255]
+
+
+def _login_failed(_response) -> bool:
+    return g.get("login_failed", False)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_config("LMS_LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"],
+               deduct_when=_login_failed, scope="login-address")
+@limiter.limit(_config("LMS_LOGIN_LIMIT_PER_ACCOUNT"), methods=["POST"],
+               key_func=_identifier_key, deduct_when=_login_failed, scope="login-account")
 def login():
     if current_user.is_authenticated:
         return _redirect_next(url_for("learning.my_learning"))
@@ -40,6 +58,7 @@ def login():
     if form.validate_on_submit():
         user = logic.authenticate(form.identifier.data, form.password.data)
         if user is None:
+            g.login_failed = True
             form.password.errors.append(
                 _("Thông tin đăng nhập không đúng. Kiểm tra lại email, số điện thoại "
                   "hoặc mã cán bộ và mật khẩu.")
@@ -54,12 +73,16 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # A copied session or remember-me cookie must not outlive the logout.
+    logic.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("main.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_config("LMS_REGISTER_LIMIT_PER_ADDRESS"), methods=["POST"], scope="register")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learning.my_learning"))
@@ -115,6 +138,7 @@ def change_password():
 
 
 @bp.route("/activate/<token>", methods=["GET", "POST"])
+@limiter.limit(_config("LMS_ACTIVATE_LIMIT"), methods=["POST"], scope="activate")
 def activate_account(token: str):
     """An official's one-time link: choose a password, then straight to their courses."""
     try:

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 
 from lms.courses.logic import catalogue
+from lms.extensions import limiter
 from lms.util.urls import is_safe_next
 
 bp = Blueprint("main", __name__)
@@ -65,8 +70,22 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error):
+        limit = current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024)
         return render_error(413, _("Tệp quá lớn"),
-                            _("Tệp tải lên vượt quá dung lượng cho phép."))
+                            _("Tệp tải lên lớn hơn %(mb)s MB. Hãy bỏ các trang tính, cột hoặc "
+                              "hình ảnh không cần thiết, hoặc chia danh sách thành nhiều tệp.",
+                              mb=f"{limit:g}"))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error):
+        reset = limiter.current_limit.reset_at if limiter.current_limit else time.time() + 60
+        minutes = max(1, math.ceil((reset - time.time()) / 60))
+        response, code = render_error(
+            429, _("Quá nhiều lần thử"),
+            _("Đã có quá nhiều lần thử liên tiếp nên tạm khóa để bảo vệ tài khoản. Hãy thử "
+              "lại sau %(n)d phút. Nếu quên mật khẩu, hãy liên hệ bộ phận tổ chức cán bộ "
+              "của đơn vị.", n=minutes))
+        return response, code, {"Retry-After": str(minutes * 60)}
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
+from lms.audit.logic import record
 from lms.auth.logic import normalise_phone
 from lms.courses.models import Course
 from lms.extensions import db
@@ -567,7 +568,12 @@ IMPORTERS = {"units": import_units, "officials": import_officials, "training": i
 
 
 def run_import(kind: str, filename: str, data: bytes, **options: Any) -> ImportResult:
-    return IMPORTERS[kind](filename, data, **options)
+    """Run the ``kind`` importer; an applied import is written to the audit log."""
+    result = IMPORTERS[kind](filename, data, **options)
+    if result.ok and not options.get("dry_run"):
+        record("import", target=f"{kind}: {filename}", unit=options.get("scope"),
+               detail={"kind": kind, "rows": result.rows, **result.counts})
+    return result
 
 
 def stash_upload(user_id: int, kind: str, filename: str, data: bytes, options: str = "") -> str:

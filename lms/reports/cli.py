@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lms.audit import logic as audit
 from lms.extensions import db
 from lms.org.logic import unit_by_code
 from lms.reports import exports, tokens
@@ -46,6 +47,10 @@ def compliance_command(unit_code: str, as_of: str | None, cycle: str, fmt: str,
             report, request.unit.name, current_app.config["LMS_ISSUING_BODY"],
             untrained_officials(request.unit, request.as_of, request.cycle),
             "theo năm" if request.cycle == "year" else "lũy kế"))
+    audit.record("export", target=f"{fmt}: {request.unit.code} {request.as_of.isoformat()}",
+                 unit=request.unit, detail={"format": fmt, "as_of": request.as_of,
+                                            "cycle": request.cycle, "file": str(output)})
+    db.session.commit()
     root = report.root
     click.echo(f"{request.unit.code} as of {request.as_of}: {root.officials_trained}/"
                f"{root.officials_total} trained ({root.percent_trained}%); written to {output}")

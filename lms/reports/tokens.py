@@ -7,6 +7,7 @@ import secrets
 
 from sqlalchemy import select
 
+from lms.audit import logic as audit
 from lms.extensions import db
 from lms.org.models import Unit
 from lms.reports.models import ApiToken
@@ -25,6 +26,7 @@ def create_token(unit: Unit, name: str) -> tuple[ApiToken, str]:
     record = ApiToken(name=name, unit_id=unit.id, token_hash=_hash(token))
     db.session.add(record)
     db.session.flush()
+    audit.record("token.create", target=f"token {record.id}: {name}", unit=unit)
     return record, token
 
 
@@ -35,6 +37,8 @@ def authenticate(token: str | None) -> ApiToken | None:
     if record is None or record.revoked_at is not None:
         return None
     record.last_used_at = utcnow()
+    audit.record("token.use", target=f"token {record.id}: {record.name}", unit=record.unit,
+                 actor_label=f"API token {record.id}: {record.name}")
     return record
 
 
@@ -42,4 +46,6 @@ def revoke(token_id: int) -> ApiToken | None:
     record = db.session.get(ApiToken, token_id)
     if record is not None and record.revoked_at is None:
         record.revoked_at = utcnow()
+        audit.record("token.revoke", target=f"token {record.id}: {record.name}",
+                     unit=record.unit)
     return record

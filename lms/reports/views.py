@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.audit import logic as audit
 from lms.auth.permissions import manager_required, scope_of
 from lms.extensions import csrf, db
 from lms.org.labels import level_names
@@ -107,6 +108,7 @@ def untrained():
 def untrained_csv():
     """Every untrained official of the subtree, streamed row by row (constant memory)."""
     req = _request_for_user()
+    _audit_export("untrained.csv", req)
     rows = exports.untrained_values(untrained_officials(req.unit, req.as_of, req.cycle))
     name = f"chua-boi-duong-{req.unit.code}-{req.as_of.isoformat()}.csv"
     return Response(stream_with_context(exports.csv_stream(rows, exports.UNTRAINED_HEADERS)),
@@ -125,6 +127,9 @@ def learners():
 @manager_required
 def export(fmt: str):
     req = _request_for_user()
+    if fmt not in ("csv", "xlsx", "json"):
+        abort(404)
+    _audit_export(fmt, req)
     report = compliance_report(req.unit, req.as_of, req.cycle)
     name = f"bao-cao-ky-nang-so-{req.unit.code}-{req.as_of.isoformat()}"
     if fmt == "csv":
@@ -147,6 +152,12 @@ def export(fmt: str):
                         mimetype="application/json",
                         headers={"Content-Disposition": f"attachment; filename={name}.json"})
     abort(404)
+
+
+def _audit_export(what: str, req) -> None:
+    audit.record("export", target=f"{what}: {req.unit.code} {req.as_of.isoformat()}",
+                 unit=req.unit, detail={"format": what, "as_of": req.as_of, "cycle": req.cycle})
+    db.session.commit()
 
 
 def _api_error(status: int, message: str):

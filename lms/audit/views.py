@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.audit.logic import ACTIONS, AuditFilter, events
+from lms.extensions import db
+from lms.org.models import Unit
+
+bp = Blueprint("audit", __name__, url_prefix="/admin")
+
+
+def _day(name: str, problems: list[str]) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(_("'%(v)s' không phải là ngày (dùng YYYY-MM-DD).", v=raw[:20]))
+        return None
+
+
+@bp.get("/audit")
+@login_required
+def log():
+    if not current_user.is_admin:
+        abort(403)
+    problems: list[str] = []
+    action = request.args.get("action", "")
+    unit_code = request.args.get("unit", "").strip()[:50]
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
+    if unit_code and unit is None:
+        problems.append(_("Không có đơn vị mã '%(c)s'.", c=unit_code))
+    filters = AuditFilter(action=action if action in ACTIONS else "",
+                          actor=request.args.get("actor", "").strip()[:100], unit=unit,
+                          start=_day("from", problems), end=_day("to", problems))
+    page = events(filters, request.args.get("page", 1, type=int))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("audit/log.html", page=page, filters=filters, actions=ACTIONS,
+                           unit_code=unit_code, problems=problems, args=args)

@@ -1,0 +1,115 @@
+"""What the platform holds about a person, and forgetting them.
+
+Deleting an account anonymises it instead of removing rows: completions stay
+(so every report and certificate count stays right) but nothing in them points
+to a person any more. Officials' training records are kept, as the rules on
+civil-servant records require; their accounts are closed by the unit's HR.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from lms.audit import logic as audit
+from lms.auth.models import ActivationToken, User
+from lms.courses.models import Course, Lesson
+from lms.extensions import db
+from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
+from lms.org.models import Official, PendingImport
+from lms.util.time import utcnow
+
+FORMAT_VERSION = 1
+
+
+class DeletionRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def user_data(user: User) -> dict[str, Any]:
+    """Everything stored about ``user``, in one JSON-ready document."""
+    titles = dict(db.session.execute(select(Course.id, Course.title)).all())
+    lessons = {lid: (titles.get(cid), title) for lid, cid, title in db.session.execute(
+        select(Lesson.id, Lesson.course_id, Lesson.title))}
+    official = db.session.scalar(select(Official).where(Official.user_id == user.id))
+    data: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "exported_at": _iso(utcnow()),
+        "account": {
+            "full_name": user.full_name, "email": user.email, "phone": user.phone,
+            "role": user.role, "unit": user.unit.name if user.unit else None,
+            "tax_code": user.tax_code, "business_type": user.business_type,
+            "created_at": _iso(user.created_at), "last_login_at": _iso(user.last_login_at),
+            "consent_at": _iso(user.consent_at), "consent_notice_version": user.consent_version,
+        },
+        "lessons_done": [
+            {"course": lessons.get(p.lesson_id, (None, None))[0],
+             "lesson": lessons.get(p.lesson_id, (None, None))[1],
+             "completed_at": _iso(p.completed_at)}
+            for p in db.session.scalars(select(LessonProgress).where(
+                LessonProgress.user_id == user.id).order_by(LessonProgress.completed_at))],
+        "quiz_attempts": [
+            {"course": titles.get(a.course_id), "number": a.number,
+             "started_at": _iso(a.started_at), "submitted_at": _iso(a.submitted_at),
+             "score_percent": a.score_percent, "passed": a.passed, "answers": a.responses}
+            for a in db.session.scalars(select(QuizAttempt).where(
+                QuizAttempt.user_id == user.id).order_by(QuizAttempt.id))],
+        "completions": [
+            {"course": titles.get(c.course_id), "completed_on": _iso(c.completed_on),
+             "certificate_code": c.code, "score_percent": c.score_percent}
+            for c in db.session.scalars(select(Completion).where(
+                Completion.user_id == user.id).order_by(Completion.id))],
+        "official_record": None,
+    }
+    if official is not None:
+        data["official_record"] = {
+            "employee_code": official.employee_code, "full_name": official.full_name,
+            "unit": official.unit.name, "category": official.category,
+            "position": official.position, "is_leader": official.is_leader,
+            "is_it_officer": official.is_it_officer, "email": official.email,
+            "phone": official.phone, "status": official.status,
+            "left_on": _iso(official.left_on),
+            "classroom_training": [
+                {"course": titles.get(t.course_id), "completed_on": _iso(t.completed_on),
+                 "source": t.source}
+                for t in db.session.scalars(select(ExternalTraining).where(
+                    ExternalTraining.official_id == official.id))],
+        }
+    return data
+
+
+def can_delete(user: User) -> bool:
+    """Self-service deletion is for citizens and businesses; officials' records are
+    kept by law, and staff accounts are closed by an administrator."""
+    return user.role in ("citizen", "business")
+
+
+def anonymise(user: User) -> None:
+    """Blank every personal field and end all sessions; progress rows stay, unnamed."""
+    if not can_delete(user):
+        raise DeletionRefused("Tài khoản cán bộ, công chức, viên chức và tài khoản quản trị "
+                              "không tự xóa được; hồ sơ bồi dưỡng được lưu theo quy định.")
+    audit.record("account.delete", target=f"user {user.id}", detail={"role": user.role})
+    user.full_name = f"Tài khoản đã xóa #{user.id}"
+    user.email = None
+    user.phone = None
+    user.tax_code = None
+    user.password_hash = None
+    user.is_active = False
+    user.session_version += 1
+    user.anonymised_at = utcnow()
+    # Free answers could hold personal text: keep the scores, drop the answers.
+    db.session.execute(update(QuizAttempt).where(QuizAttempt.user_id == user.id)
+                       .values(responses=None))
+    db.session.execute(delete(PendingImport).where(PendingImport.user_id == user.id))
+    db.session.execute(update(ActivationToken).where(ActivationToken.created_by_id == user.id)
+                       .values(created_by_id=None))
+    db.session.flush()
