@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
+from limits.errors import ConfigurationError as LimitsConfigurationError
 
-from lms.config import PROJECT_ROOT, load_config
+from lms.config import PROJECT_ROOT, ConfigError, load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.headers import register_security_headers
 from lms.util.time import local_time_text
@@ -41,7 +42,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    try:
+        limiter.init_app(app)
+    except LimitsConfigurationError as error:
+        raise ConfigError(f"LMS_RATELIMIT_STORAGE_URI={app.config['RATELIMIT_STORAGE_URI']}: "
+                          f"{error} (for Redis: pip install 'lms[redis]')") from None
     babel.init_app(
         app,
         locale_selector=select_locale,

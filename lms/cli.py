@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_cli(app: Flask) -> None:
     from lms.auth.cli import users_cli
-    from lms.backup import backup_command
+    from lms.backup import backup_command, restore_command
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
     from lms.org.cli import grant_command_factory, officials_cli, training_cli, units_cli
@@ -23,3 +23,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

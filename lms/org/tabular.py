@@ -84,13 +84,34 @@ def map_headers(headers: list[Any], columns: list[Column]) -> tuple[dict[str, in
 
 
 def read_table(filename: str, data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
-    """Headers and (spreadsheet row number, cells) for a CSV or XLSX file."""
+    """Headers and (spreadsheet row number, cells) for a CSV or XLSX file.
+
+    The content decides, not the name: a workbook renamed .csv is read as a
+    workbook, and a PDF or an old .xls renamed .xlsx gets a message saying what it is.
+    """
     suffix = Path(filename).suffix.lower()
-    if suffix in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
+    if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
+    for magic, message in _NOT_A_TABLE:
+        if data.startswith(magic):
+            raise TableError(message())
+    if suffix in (".xlsx", ".xlsm"):
+        raise TableError(_("Tệp không phải là bảng tính XLSX hợp lệ."))
     if suffix in (".csv", ".txt", ""):
+        if b"\x00" in data[:8192]:
+            raise TableError(_("Tệp không phải là văn bản CSV. Hãy mở bằng Excel rồi lưu "
+                               "thành 'CSV UTF-8' hoặc .xlsx."))
         return _read_csv(data)
     raise TableError(_("Hãy dùng tệp .csv hoặc .xlsx (trong Excel: Tệp → Lưu thành)."))
+
+
+_NOT_A_TABLE = [
+    (b"\xd0\xcf\x11\xe0", lambda: _("Đây là tệp Excel 97-2003 (.xls). Trong Excel hãy chọn "
+                                     "Tệp → Lưu thành → Sổ làm việc Excel (.xlsx).")),
+    (b"%PDF", lambda: _("Đây là tệp PDF, không phải bảng tính. Hãy dùng tệp .xlsx hoặc .csv.")),
+    (b"\x89PNG", lambda: _("Đây là ảnh, không phải bảng tính. Hãy dùng tệp .xlsx hoặc .csv.")),
+    (b"\xff\xd8\xff", lambda: _("Đây là ảnh, không phải bảng tính. Hãy dùng tệp .xlsx hoặc .csv.")),
+]
 
 
 def _read_csv(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
@@ -122,6 +143,12 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "[Content_Types].xml" not in names or not any(
+                    n.startswith("xl/") for n in names):
+                raise TableError(_("Tệp nén này không phải bảng tính XLSX (có thể là .docx "
+                                   "hoặc .zip). Hãy dùng tệp .xlsx hoặc .csv."))
+            # A few KB can unpack to gigabytes (a "zip bomb"): refuse before reading.
             if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
                 raise TableError(_("Tệp XLSX giải nén ra quá 400 MB; hãy chia nhỏ tệp."))
     except zipfile.BadZipFile as exc:

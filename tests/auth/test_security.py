@@ -1,0 +1,206 @@
+"""Passwords, throttling, sessions and cookies (issue 7, access control)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lms import create_app
+from lms.auth import logic
+from lms.auth.models import User
+from lms.config import ConfigError
+from lms.extensions import db, limiter
+from tests.builders import PASSWORD, make_user
+from tests.conftest import csrf_token, login, post_form
+
+REGISTER = {"kind": "citizen", "full_name": "Lò Văn Pả", "email": "pa@example.vn", "phone": "",
+            "unit_id": "0", "consent": "y"}
+
+
+# Passwords ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("password", ["password123", "12345678", "anhyeuem123", "MATKHAU123",
+                                      "Iloveyou1"])
+def test_common_passwords_are_refused_whatever_the_case(app, password):
+    with pytest.raises(logic.AccountError, match="mật khẩu phổ biến"):
+        logic.check_password_policy(password)
+
+
+@pytest.mark.parametrize("password", [
+    "cây tre trăm đốt",        # lower case words with spaces: no composition rules
+    "abcdefgh-nghe-an",
+    "x" * 64,                  # at least 64 characters are accepted
+    "mật khẩu dài " * 9,       # 117 characters, Vietnamese
+])
+def test_long_and_plain_passphrases_are_accepted(app, password):
+    logic.check_password_policy(password)
+
+
+def test_length_limits(app):
+    with pytest.raises(logic.AccountError, match="ít nhất 8"):
+        logic.check_password_policy("ngan-7c")
+    with pytest.raises(logic.AccountError, match="tối đa 128"):
+        logic.check_password_policy("y" * 129)
+
+
+def test_registration_form_says_why_a_common_password_is_refused(client):
+    page = post_form(client, "/register", {**REGISTER, "password": "password1",
+                                           "confirm": "password1"}, token_from="/register")
+    assert page.status_code == 200
+    assert "nằm trong danh sách mật khẩu phổ biến" in page.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "pa@example.vn")) is None
+
+
+# Throttling --------------------------------------------------------------------------------
+
+def failed_login(client, identifier: str):
+    return login(client, identifier, "sai-mat-khau-roi")
+
+
+def test_five_failures_lock_the_identifier_even_with_the_right_password(client, citizen):
+    for _ in range(5):
+        page = failed_login(client, "dan@example.vn")
+        assert page.status_code == 200
+    locked = login(client, "dan@example.vn")  # right password, but locked for a while
+    assert locked.status_code == 429
+    assert int(locked.headers["Retry-After"]) > 0
+    text = locked.get_data(as_text=True)
+    assert "Quá nhiều lần thử" in text and "Hãy thử lại sau" in text
+    # Other people behind the same address can still sign in.
+    other = make_user("citizen", email="hang@example.vn")
+    assert login(client, other.email).status_code == 302
+
+
+def test_the_lock_does_not_reveal_whether_an_account_exists(client, citizen):
+    pages = {}
+    for identifier in ("dan@example.vn", "khong-co@example.vn"):
+        for _ in range(5):
+            pages[identifier] = failed_login(client, identifier).get_data(as_text=True)
+        assert failed_login(client, identifier).status_code == 429
+    message = "Thông tin đăng nhập không đúng."
+    assert all(message in page for page in pages.values())
+
+
+def test_successful_logins_do_not_count_towards_the_lock(client, citizen):
+    for _ in range(8):
+        assert login(client, "dan@example.vn").status_code == 302
+        post_form(client, "/logout", token_from="/my")
+
+
+@pytest.fixture
+def strict_app(tmp_path, courses_dir):
+    app = create_app({"LMS_ENV": "testing", "TESTING": True, "SECRET_KEY": "t",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}",
+                      "LMS_COURSES_DIR": str(courses_dir),
+                      "LMS_LOGIN_LIMIT_PER_ADDRESS": "3 per minute",
+                      "LMS_REGISTER_LIMIT_PER_ADDRESS": "2 per hour",
+                      "LMS_ACTIVATE_LIMIT": "2 per hour"})
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_limits_per_address_for_login_registration_and_activation(strict_app):
+    client = strict_app.test_client()
+    for n in range(3):
+        assert failed_login(client, f"nguoi{n}@example.vn").status_code == 200
+    assert failed_login(client, "nguoi9@example.vn").status_code == 429  # address limit
+    for _ in range(2):
+        assert post_form(client, "/register", {**REGISTER, "password": "x"},
+                         token_from="/register").status_code == 200
+    assert post_form(client, "/register", REGISTER, token_from="/register").status_code == 429
+    token_page = "/activate/khong-co-that"
+    for _ in range(2):
+        client.post(token_page, data={"csrf_token": csrf_token(client, "/login")})
+    assert client.post(token_page, data={"csrf_token": csrf_token(client, "/login")}
+                       ).status_code == 429
+    assert client.get("/login").status_code == 200  # reading pages is never throttled
+
+
+def test_storage_is_configurable(tmp_path, monkeypatch):
+    monkeypatch.setenv("LMS_RATELIMIT_STORAGE_URI", "memory://")
+    app = create_app({"LMS_ENV": "testing", "SECRET_KEY": "t",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}"})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    # Several workers share a Redis store; without the client library the app says
+    # what to install instead of silently counting per process.
+    monkeypatch.setenv("LMS_RATELIMIT_STORAGE_URI", "redis://cache.internal:6379/1")
+    settings = {"LMS_ENV": "testing", "SECRET_KEY": "t",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}"}
+    if importlib.util.find_spec("redis") is None:
+        with pytest.raises(ConfigError, match=r"lms\[redis\]"):
+            create_app(settings)
+    else:
+        app = create_app(settings)
+        assert type(limiter.storage).__name__.startswith("Redis")
+
+
+# Sessions ----------------------------------------------------------------------------------
+
+def signed_in(client) -> bool:
+    return client.get("/my").status_code == 200
+
+
+def second_browser(app, client):
+    """Another browser holding a copy of this one's cookies (e.g. a stolen cookie)."""
+    other = app.test_client()
+    for cookie in client._cookies.values():
+        other.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    return other
+
+
+def test_logout_ends_copies_of_the_session_too(app, client, citizen):
+    login(client, "dan@example.vn")
+    copy = second_browser(app, client)
+    assert signed_in(copy)
+    post_form(client, "/logout", token_from="/my")
+    assert not signed_in(client)
+    assert not signed_in(copy)
+
+
+def test_deactivation_and_role_change_end_sessions(app, client, citizen, runner):
+    login(client, "dan@example.vn")
+    assert signed_in(client)
+    result = runner.invoke(args=["users", "deactivate", "dan@example.vn"])
+    assert result.exit_code == 0, result.output
+    assert not signed_in(client)
+    assert login(client, "dan@example.vn").status_code == 200  # refused, same message
+
+    make_user("citizen", email="lan@example.vn")
+    login(client, "lan@example.vn")
+    assert signed_in(client)
+    logic.grant_role("lan@example.vn", "business")
+    db.session.commit()
+    assert not signed_in(client)
+
+
+def test_remember_me_cookie_is_short_secure_and_same_site_in_production(tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "prod-secret")
+    monkeypatch.delenv("LMS_SECURE_COOKIES", raising=False)
+    app = create_app({"LMS_ENV": "production",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
+    with app.app_context():
+        db.create_all()
+        make_user("citizen", email="nho@example.vn")
+        client = app.test_client()
+        page = client.get("/login", base_url="https://lms.example").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post("/login", base_url="https://lms.example", data={
+            "identifier": "nho@example.vn", "password": PASSWORD, "remember": "y",
+            "csrf_token": token}, headers={"Referer": "https://lms.example/login"})
+        assert response.status_code == 302
+        cookies = response.headers.getlist("Set-Cookie")
+        remember = next(c for c in cookies if c.startswith("remember_token="))
+        assert "Secure" in remember and "HttpOnly" in remember and "SameSite=Lax" in remember
+        assert "Max-Age=604800" in remember or "Expires=" in remember
+        assert app.config["REMEMBER_COOKIE_DURATION"] == 7 * 24 * 3600
+        session = next(c for c in cookies if c.startswith("session="))
+        assert "Secure" in session and "SameSite=Lax" in session
+        db.session.remove()
+        db.engine.dispose()
