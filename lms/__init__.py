@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from limits.errors import ConfigurationError as LimitsConfigurationError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms.config import PROJECT_ROOT, ConfigError, load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -37,6 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path), test_config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["LMS_PROXY_COUNT"]:
+        hops = app.config["LMS_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)

@@ -113,6 +113,9 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "LMS_REGISTER_LIMIT_PER_ADDRESS": os.environ.get("LMS_REGISTER_LIMIT_PER_ADDRESS",
                                                          "20 per hour"),
         "LMS_ACTIVATE_LIMIT": os.environ.get("LMS_ACTIVATE_LIMIT", "10 per hour"),
+        # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops, so throttling
+        # and the audit log see the visitor's address rather than the proxy's.
+        "LMS_PROXY_COUNT": int(os.environ.get("LMS_PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
     }
     config.update(test_config or {})

@@ -204,3 +204,27 @@ def test_remember_me_cookie_is_short_secure_and_same_site_in_production(tmp_path
         assert "Secure" in session and "SameSite=Lax" in session
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(("proxies", "other_visitor_status"), [(1, 200), (0, 429)])
+def test_behind_a_proxy_each_visitors_address_counts_separately(tmp_path, proxies,
+                                                                other_visitor_status):
+    app = create_app({"LMS_ENV": "testing", "SECRET_KEY": "t", "LMS_PROXY_COUNT": proxies,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+                      "LMS_LOGIN_LIMIT_PER_ADDRESS": "2 per minute"})
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+
+        def attempt(visitor: str) -> int:
+            token = csrf_token(client, "/login")
+            return client.post("/login", headers={"X-Forwarded-For": visitor}, data={
+                "identifier": f"{visitor}@example.vn", "password": "sai-mat-khau-roi",
+                "csrf_token": token}).status_code
+
+        assert [attempt("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+        # With the proxy trusted, another visitor is not locked out by the first one;
+        # without it, every visitor looks like the proxy and shares one count.
+        assert attempt("198.51.100.9") == other_visitor_status
+        db.session.remove()
+        db.engine.dispose()

@@ -59,7 +59,7 @@ def test_no_serious_or_critical_violations(browser, live_server, people):
         check(page, "", findings)
 
         login(page, base, "dan@example.vn", "mat-khau-nguoi-dan")
-        for path in ("/my", "/account/password", "/courses/ky-nang-so-co-ban",
+        for path in ("/my", "/account/password", "/account/data", "/courses/ky-nang-so-co-ban",
                      "/courses/ky-nang-so-co-ban/lessons/thiet-bi",
                      "/courses/ky-nang-so-co-ban/quiz"):
             check(page, base + path, findings)
@@ -77,7 +77,8 @@ def test_no_serious_or_critical_violations(browser, live_server, people):
 
         login(page, base, "admin@tinh.example", "mat-khau-quan-tri")
         for path in ("/reports", "/reports?unit=X1", "/reports/untrained?unit=X1",
-                     "/reports/learners", "/units/NA", "/units/X1", "/imports/officials"):
+                     "/reports/learners", "/units/NA", "/units/X1", "/imports/officials",
+                     "/admin/audit"):
             check(page, base + path, findings)
         page.goto(base + "/imports/officials")
         page.get_by_role("button", name="Tải lên và xem trước").click()  # no file chosen
