@@ -92,6 +92,10 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("LMS_SECURE_COOKIES", production),
+        # A session unused this long, or this old, ends (a quiz can take a while, and
+        # the CSRF token lasts 8 hours too); "remember me" sessions follow the cookie.
+        "LMS_SESSION_IDLE_HOURS": float(os.environ.get("LMS_SESSION_IDLE_HOURS", "8")),
+        "LMS_SESSION_MAX_HOURS": float(os.environ.get("LMS_SESSION_MAX_HOURS", "12")),
         # "Remember me" on a shared office PC: one working week, not months.
         "REMEMBER_COOKIE_DURATION": int(os.environ.get("LMS_REMEMBER_DAYS", "7")) * 24 * 3600,
         "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,

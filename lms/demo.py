@@ -12,6 +12,7 @@ import random
 from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select, update
 
@@ -251,6 +252,10 @@ def print_logins() -> None:
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Load a demo province with officials, accounts and progress, for a first look."""
+    if current_app.config["LMS_ENV"] == "production":
+        # The demo's passwords are printed in the README: never on a real server.
+        raise click.ClickException("demo refuses to run with LMS_ENV=production "
+                                   "(its passwords are public).")
     if demo_is_loaded():
         if not if_empty:
             raise click.ClickException("The database already has accounts; demo not loaded.")

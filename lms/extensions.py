@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from flask_babel import Babel
@@ -39,6 +40,44 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+# --- SQLite connections and transactions ------------------------------------------------
+#
+# The sqlite3 module opens transactions itself, and not in a way the session can rely on:
+# it sends a deferred BEGIN before INSERT/UPDATE/DELETE only, so a SAVEPOINT sent outside
+# such a transaction opens one of its own, and its RELEASE then commits everything (a
+# "nested" transaction that commits the request's work early); and reads that decide a
+# write are not part of the write's transaction. As SQLAlchemy's pysqlite documentation
+# recommends, we take transaction control away from the driver (isolation_level=None)
+# and send BEGIN ourselves:
+#
+# - Reads that come before a transaction's first write run in autocommit, each seeing
+#   the latest committed data (as PostgreSQL's READ COMMITTED does). They never take or
+#   wait for the write lock, so a long report, an export or an import preview does not
+#   hold up anyone else.
+# - The first write of a transaction (INSERT, UPDATE, DELETE, SAVEPOINT, DDL) is
+#   preceded by BEGIN IMMEDIATE: the database's single write lock is taken (waiting up
+#   to busy_timeout) before anything is written and held to COMMIT or ROLLBACK, so
+#   savepoints nest and a migration is all or nothing.
+# - Where a read decides a write (is the attempt still open? is the lesson already
+#   done?), the code calls begin_write() before that read: BEGIN IMMEDIATE at once, so
+#   the read and the write are one serialised transaction.
+#
+# Why not a BEGIN at the start of every transaction: a deferred BEGIN fails at once
+# with "database is locked" (SQLITE_BUSY_SNAPSHOT, no waiting) when the transaction has
+# read, another connection has committed since, and it then writes; and BEGIN IMMEDIATE
+# everywhere would make every page, report, export and import preview hold the single
+# write lock for as long as it runs (a 100,000-row preview: seconds), so that other
+# requests time out. None of this applies to PostgreSQL: there row locks (a conditional
+# UPDATE) and unique constraints pick the one winner.
+
+# Writers wait in turn: a request's transaction holds the lock for milliseconds, the
+# write phase of a 100,000-row roster import for several seconds (~7 s on 2 cores).
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # so other writers wait for it rather than fail
+_SQLITE_READS = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "VALUES"})
+_SQLITE_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ROLLBACK", "RELEASE"})
+_DML = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL for concurrent readers, enforced foreign keys, and waiting on locks."""
@@ -46,10 +85,55 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Reports aggregate a whole province: keep pages and sort trees in memory.
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MB
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA mmap_size=268435456")
         cursor.close()
+        # We send BEGIN (see above); the driver only passes statements on.
+        dbapi_connection.isolation_level = None
+
+
+def _sqlite_autocommit(connection) -> bool:
+    """A connection asked for AUTOCOMMIT (SQLAlchemy then manages the driver itself)."""
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
+def _is_write(statement: str, context) -> bool:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete
+                                or context.isddl):
+        return True
+    words = statement.lstrip().split(None, 1)
+    first = words[0].upper() if words else ""
+    if first == "WITH":  # a CTE before a SELECT, or before an INSERT/UPDATE/DELETE
+        return bool(_DML.search(statement))
+    return bool(first) and first not in _SQLITE_READS and first not in _SQLITE_CONTROL
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_begin_before_first_write(conn, cursor, statement, _parameters, context,
+                                     _executemany) -> None:
+    if conn.dialect.name != "sqlite" or not isinstance(cursor, sqlite3.Cursor):
+        return
+    dbapi_connection = cursor.connection
+    if dbapi_connection.in_transaction or _sqlite_autocommit(conn):
+        return
+    if _is_write(statement, context):
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def begin_write() -> None:
+    """Take the write lock now, before the reads that decide a write (SQLite only).
+
+    Reads after this call and the writes they lead to are one transaction that no
+    other writer interleaves with; the lock is held until the session commits or
+    rolls back. Does nothing on PostgreSQL, or when the transaction already writes.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite" or _sqlite_autocommit(connection):
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")

@@ -39,6 +39,7 @@ def register_security_headers(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # Personal pages must not stay in a shared computer's cache.
         if request.endpoint != "static" and (
-                current_user.is_authenticated or request.path.startswith("/activate/")):
+                current_user.is_authenticated or request.path.startswith(("/activate/",
+                                                                          "/api/"))):
             headers["Cache-Control"] = "no-store"
         return response

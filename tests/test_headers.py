@@ -53,6 +53,20 @@ def test_personal_pages_downloads_and_the_api_carry_them_and_are_not_cached(clie
                      headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 200
     assert_secure_headers(api)
+    assert api.headers["Cache-Control"] == "no-store"
+
+
+def test_download_names_survive_any_unit_code(client, admin):
+    load_units([["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên"],
+                ["SỞ;x\"y", "Sở Thử", "Tỉnh", ""]])
+    login(client, "admin@example.vn")
+    response = client.get("/reports/export.csv", query_string={"unit": 'SỞ;x"y'})
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    disposition.encode("latin-1")  # a header a real server can send
+    assert disposition.startswith("attachment; filename=bao-cao-ky-nang-so-so-x-y-")
+    assert "filename*=UTF-8''bao-cao-ky-nang-so-S%E1%BB%9E%3Bx%22y-" in disposition
+    response.close()
 
 
 def test_static_files_stay_cacheable(client):

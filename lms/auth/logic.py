@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.audit import logic as audit
-from lms.auth.models import BUSINESS_TYPES, ROLES, User
+from lms.auth.models import BUSINESS_TYPES, ROLES, ActivationToken, User
 from lms.extensions import db
 from lms.org.models import Official, Unit
 from lms.util.time import utcnow
@@ -96,6 +96,18 @@ def find_by_identifier(identifier: str) -> User | None:
     )
 
 
+def throttle_key(identifier: str) -> str:
+    """One key per account however it is typed (email case, +84 or 0, dots and
+    spaces in a phone number), and the same shape whether or not it exists."""
+    identifier = (identifier or "").strip()
+    if "@" in identifier:
+        return "email:" + (normalise_email(identifier) or "")
+    phone = normalise_phone(identifier)
+    if phone and is_valid_phone(phone):
+        return "phone:" + phone
+    return "code:" + identifier.upper()[:64]
+
+
 def authenticate(identifier: str, password: str) -> User | None:
     """The active user whose credentials these are, or None (never says which part failed)."""
     user = find_by_identifier(identifier)
@@ -133,6 +145,8 @@ def register_learner(data: Registration) -> User:
     phone = normalise_phone(data.phone)
     if not email and not phone:
         raise AccountError("Hãy nhập email hoặc số điện thoại.", "email")
+    if email and len(email) > 255:  # lower() can lengthen it: "İ" becomes two characters
+        raise AccountError("Email dài tối đa 255 ký tự.", "email")
     if phone and not is_valid_phone(phone):
         raise AccountError("Số điện thoại gồm 10 hoặc 11 chữ số, bắt đầu bằng 0.", "phone")
     if email and find_by_identifier(email):
@@ -263,6 +277,13 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
     user.unit = unit if role == "unit_manager" else (user.unit if role in (
         "citizen", "business") else None)
     user.session_version += 1
+    # A link issued before this grant must not set the password of what is now a
+    # more powerful account: the person asks for a new one.
+    if role in ("admin", "unit_manager"):
+        db.session.execute(update(ActivationToken).where(
+            ActivationToken.official_id.in_(
+                select(Official.id).where(Official.user_id == user.id)),
+            ActivationToken.used_at.is_(None)).values(used_at=utcnow()))
     db.session.flush()
     audit.record("role.grant", target=f"{user.full_name} ({identifier}): {role}", unit=unit)
     return user

@@ -1,6 +1,19 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+import logging
+import time
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import SelectChoice
@@ -12,7 +25,6 @@ from lms.extensions import db, limiter, login_manager
 from lms.org.logic import communes
 from lms.org.models import Official
 from lms.util.i18n import mark
-from lms.util.text import fold
 from lms.util.urls import is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -33,13 +45,51 @@ def _redirect_next(default: str):
     return redirect(target if is_safe_next(target) else default)
 
 
+log = logging.getLogger("lms.auth")
+
+
+def start_session(user, remember: bool = False) -> None:
+    """Sign in and stamp the session, so idle and over-long sessions can be ended."""
+    login_user(user, remember=remember)
+    now = int(time.time())
+    session.update(login_at=now, seen_at=now, remembered=bool(remember))
+
+
+@bp.before_app_request
+def end_stale_sessions():
+    """A session unused for LMS_SESSION_IDLE_HOURS, or older than
+    LMS_SESSION_MAX_HOURS, ends (unless the person ticked "remember me")."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    if "login_at" not in session:  # restored from the remember-me cookie
+        session.update(login_at=now, seen_at=now, remembered=True)
+        return None
+    if session.get("remembered"):
+        return None
+    config = current_app.config
+    idle = now - session.get("seen_at", now) > config["LMS_SESSION_IDLE_HOURS"] * 3600
+    old = now - session["login_at"] > config["LMS_SESSION_MAX_HOURS"] * 3600
+    if idle or old:
+        log.info("session ended (%s) user=%s", "idle" if idle else "max age", current_user.id)
+        logout_user()
+        for key in ("login_at", "seen_at", "remembered"):
+            session.pop(key, None)
+        flash(_("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại."), "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?"))
+                        if request.method == "GET" else url_for("auth.login"))
+    if now - session.get("seen_at", 0) > 60:  # not a new cookie on every click
+        session["seen_at"] = now
+    return None
+
+
 def _config(name: str):
     return lambda: current_app.config[name]
 
 
 def _identifier_key() -> str:
     # The same key whether or not the account exists: a lock reveals nothing.
-    return "login:" + fold(request.form.get("identifier", "")).replace(" ", "")[:255]
+    return "login:" + logic.throttle_key(request.form.get("identifier", ""))
 
 
 def _login_failed(_response) -> bool:
@@ -59,13 +109,16 @@ def login():
         user = logic.authenticate(form.identifier.data, form.password.data)
         if user is None:
             g.login_failed = True
+            log.warning("login failed key=%s from %s", logic.throttle_key(form.identifier.data)
+                        .split(":")[0], request.remote_addr)
             form.password.errors.append(
                 _("Thông tin đăng nhập không đúng. Kiểm tra lại email, số điện thoại "
                   "hoặc mã cán bộ và mật khẩu.")
             )
         else:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
+            log.info("login ok user=%s from %s", user.id, request.remote_addr)
             return _redirect_next(url_for("learning.my_learning"))
     return render_template("auth/login.html", form=form)
 
@@ -112,7 +165,7 @@ def register():
             getattr(form, error.field or "full_name").errors.append(error.message)
         else:
             db.session.commit()
-            login_user(user)
+            start_session(user)
             flash(_("Đăng ký thành công. Chào mừng bạn!"), "success")
             return redirect(url_for("courses.catalogue"))
     return render_template("auth/register.html", form=form, has_communes=bool(units))
@@ -131,7 +184,8 @@ def change_password():
         else:
             db.session.commit()
             # The version changed: keep this browser signed in, the others are out.
-            login_user(current_user._get_current_object())
+            start_session(current_user._get_current_object(),
+                          remember=session.get("remembered", False))
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất."), "success")
             return redirect(url_for("learning.my_learning"))
     return render_template("auth/change_password.html", form=form)
@@ -159,7 +213,7 @@ def activate_account(token: str):
         else:
             db.session.commit()
             logout_user()
-            login_user(user)
+            start_session(user)
             flash(_("Đã kích hoạt tài khoản. Lần sau hãy đăng nhập bằng mã cán bộ %(code)s "
                     "hoặc email và mật khẩu vừa chọn.", code=official.employee_code), "success")
             return redirect(url_for("learning.my_learning"))

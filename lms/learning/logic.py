@@ -1,4 +1,11 @@
-"""Learning rules: progress, quiz grading, completion. Flush, never commit."""
+"""Learning rules: progress, quiz grading, completion. Flush, never commit.
+
+Every effect happens once however many requests race for it (double clicks, two
+tabs, retries): on SQLite the writers first take the write lock (``begin_write``),
+so the read that decides a write and the write are one transaction; on PostgreSQL
+a conditional UPDATE (row lock) or a unique constraint picks the winner, and the
+losers read the winner's row.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.courses.models import Course, Lesson
-from lms.extensions import db
+from lms.extensions import begin_write, db
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
 from lms.util.text import fold
 from lms.util.time import local_today, utcnow
@@ -62,31 +69,36 @@ def record_completion(
 ) -> Completion:
     """The learner's valid completion of ``course``, created once.
 
-    Concurrent callers race on the (user, course, sequence) unique constraint;
-    the loser gets the winner's row, so a completion is never counted twice.
+    On SQLite the caller holds the write lock, so no one else is recording it; on
+    PostgreSQL concurrent callers race on the (user, course, sequence) unique
+    constraint and the losers get the winner's row: a completion is never counted
+    twice.
     """
+    begin_write()
     on = on or local_today()
-    existing = latest_completion(user, course)
-    if existing and is_valid_on(existing.completed_on, course.valid_days, on):
-        return existing
-    completion = Completion(
-        user_id=user.id,
-        course_id=course.id,
-        sequence=(existing.sequence + 1) if existing else 1,
-        completed_on=on,
-        attempt_id=attempt.id if attempt else None,
-        score_percent=attempt.score_percent if attempt else None,
-        code=new_certificate_code(),
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(completion)
-    except IntegrityError:
-        winner = latest_completion(user, course)
-        if winner is None:  # pragma: no cover - the constraint said otherwise
-            raise
-        return winner
-    return completion
+    for _try in range(3):
+        existing = latest_completion(user, course)
+        if existing and is_valid_on(existing.completed_on, course.valid_days, on):
+            return existing
+        completion = Completion(
+            user_id=user.id,
+            course_id=course.id,
+            sequence=(existing.sequence + 1) if existing else 1,
+            completed_on=on,
+            attempt_id=attempt.id if attempt else None,
+            score_percent=attempt.score_percent if attempt else None,
+            code=new_certificate_code(),
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(completion)
+        except IntegrityError:
+            # Another request recorded this completion first (read it on the next
+            # turn), or, once in a blue moon, the certificate code was taken.
+            continue
+        return completion
+    raise RuntimeError(f"could not record the completion of {course.slug} "
+                       f"for user {user.id}")  # pragma: no cover
 
 
 # --- lessons -------------------------------------------------------------------------
@@ -150,6 +162,7 @@ def course_progress(user: User | None, course: Course) -> Progress:
 
 def mark_lesson_done(user: User, lesson: Lesson) -> Completion | None:
     """Mark ``lesson`` done (idempotent) and complete the course if that was the last step."""
+    begin_write()
     exists = db.session.scalar(
         select(LessonProgress.id).where(
             LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id
@@ -226,13 +239,11 @@ def open_attempt(user: User, course: Course, rng: random.Random | None = None) -
     """The learner's unsubmitted attempt, or a new one with its own shuffle."""
     if not course.quiz:
         raise QuizClosed("Khóa học này không có bài kiểm tra.")
-    attempt = db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.user_id == user.id,
-            QuizAttempt.course_id == course.id,
-            QuizAttempt.submitted_at.is_(None),
-        )
-    )
+    attempt = _unsubmitted_attempt(user, course)
+    if attempt is not None:
+        return attempt  # the usual case: reading the quiz page writes nothing
+    begin_write()
+    attempt = _unsubmitted_attempt(user, course)  # again, under the write lock
     if attempt is not None:
         return attempt
     if attempts_left(user, course) == 0:
@@ -259,6 +270,16 @@ def open_attempt(user: User, course: Course, rng: random.Random | None = None) -
         # Two tabs opened the quiz at once; both use the same attempt.
         return open_attempt(user, course, rng)
     return attempt
+
+
+def _unsubmitted_attempt(user: User, course: Course) -> QuizAttempt | None:
+    return db.session.scalar(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.course_id == course.id,
+            QuizAttempt.submitted_at.is_(None),
+        )
+    )
 
 
 def snapshot_questions(quiz: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
@@ -325,7 +346,9 @@ class SubmitResult:
 
 def submit_attempt(user: User, attempt: QuizAttempt, responses: dict[str, Any]) -> SubmitResult:
     """Grade ``attempt`` once. A second submission of the same attempt (double
-    click, two tabs) changes nothing and returns the first result."""
+    click, two tabs) changes nothing and returns the first result: ``graded_now``
+    is false, ``attempt`` holds the first grading."""
+    begin_write()
     claimed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -45,7 +47,10 @@ def quiz(slug: str):
         abort(404)
     form = QuizForm()
     if request.method == "POST":
-        if not form.validate_on_submit() or not form.attempt_id.data.isdigit():
+        # At most nine ASCII digits: "²" passes isdigit() but not int(), and no
+        # database takes 10**30 as an id.
+        if not form.validate_on_submit() or not re.fullmatch(r"[0-9]{1,9}",
+                                                             form.attempt_id.data):
             flash(_("Phiên làm bài đã hết hạn. Hãy làm lại bài kiểm tra."), "warning")
             return redirect(url_for("learning.quiz", slug=slug))
         attempt = db.session.get(QuizAttempt, int(form.attempt_id.data))
@@ -77,7 +82,7 @@ def quiz(slug: str):
     )
 
 
-@bp.get("/courses/<slug>/quiz/attempts/<int:attempt_id>")
+@bp.get("/courses/<slug>/quiz/attempts/<int(max=2147483647):attempt_id>")
 @login_required
 def attempt_result(slug: str, attempt_id: int):
     course = published_course_or_404(slug)

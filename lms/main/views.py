@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+import logging
 import math
 import time
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from lms.courses.logic import catalogue
@@ -13,6 +24,18 @@ from lms.extensions import limiter
 from lms.util.urls import is_safe_next
 
 bp = Blueprint("main", __name__)
+
+
+@bp.before_app_request
+def refuse_nul_characters():
+    """No parameter, field, path segment or file name legitimately holds a NUL
+    character, and PostgreSQL refuses one in text: answer 400 before a view
+    queries with it."""
+    pairs = [*request.args.items(multi=True), *request.form.items(multi=True),
+             *(request.view_args or {}).items(),
+             *((f.name, f.filename) for f in request.files.values())]
+    if any(isinstance(text, str) and "\x00" in text for pair in pairs for text in pair):
+        abort(400)
 
 
 @bp.get("/")
@@ -60,6 +83,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(_error):
+        logging.getLogger("lms.auth").warning("access refused: %s %s user=%s from %s",
+                                              request.method, request.path,
+                                              getattr(current_user, "id", None),
+                                              request.remote_addr)
         return render_error(403, _("Không có quyền truy cập"),
                             _("Tài khoản của bạn không được xem trang này."))
 
@@ -78,6 +105,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def too_many(error):
+        logging.getLogger("lms.auth").warning("throttled: %s from %s", request.path,
+                                              request.remote_addr)
         reset = limiter.current_limit.reset_at if limiter.current_limit else time.time() + 60
         minutes = max(1, math.ceil((reset - time.time()) / 60))
         response, code = render_error(

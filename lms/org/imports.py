@@ -426,7 +426,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
         units_in_file.add(unit[0])
         if old is None:
             result.add(Change(row.number, code, "created", name=full_name))
-            inserts.append({"employee_code": code, "search_name": fold(full_name), **values})
+            inserts.append({"employee_code": code, "search_name": _search_name(full_name),
+                            **values})
             continue
         changed = {name: (getattr(old, name), new) for name, new in values.items()
                    if getattr(old, name) != new}
@@ -437,8 +438,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
             changed["unit_code"] = tuple(unit_code_by_id.get(u) for u in changed.pop("unit_id"))
         action = "left" if changed.get("status", (None, None))[1] == "left" else "updated"
         result.add(Change(row.number, code, action, changed, name=full_name))
-        updates.append({"id": old.id, "search_name": fold(full_name), "updated_at": utcnow(),
-                        **values})
+        updates.append({"id": old.id, "search_name": _search_name(full_name),
+                        "updated_at": utcnow(), **values})
 
     if not result.ok:
         result.changes.clear()
@@ -459,6 +460,12 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     refresh_requirements(today)
     result.applied = True
     return result
+
+
+def _search_name(full_name: str) -> str:
+    """The name without diacritics, cut to its column: folding can lengthen a name
+    (a Hangul syllable decomposes into three letters)."""
+    return fold(full_name)[:255]
 
 
 WRITE_BATCH = 5000

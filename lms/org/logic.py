@@ -121,6 +121,7 @@ def officials_in(unit: Unit, query: str = "", include_left: bool = False):
 
 
 PER_PAGE = 50
+MAX_PAGE = 1_000_000  # 50 million officials: past any roster
 STATUS_FILTERS = ("overdue", "not_started", "in_progress", "done", "no_requirement")
 
 
@@ -151,7 +152,10 @@ def officials_page(unit: Unit, query: str, state: str, page_number: int, today: 
         ids = [i for i in db.session.scalars(ids_query) if all_status[i].overall == state]
         page = IdPage(ids, page_number, PER_PAGE)
     else:
-        page = db.paginate(listing, page=page_number, per_page=PER_PAGE, error_out=False)
+        # Any page past the end is empty; the bound keeps OFFSET within every database's
+        # integers (?page=10**30 would not fit).
+        page = db.paginate(listing, page=min(page_number, MAX_PAGE), per_page=PER_PAGE,
+                           error_out=False)
     page_ids = [o.id for o in page.items]
     status_of = statuses(select(Official.id).where(Official.id.in_(page_ids)), today) \
         if page_ids else {}

@@ -123,6 +123,10 @@ def _read_csv(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
         ) from exc
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # The whole file is in memory already, so a cell as long as the file costs nothing
+    # more; without this, csv raises on a cell over 128 KB instead of the row's checks
+    # saying which cell is too long.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headers = next(reader)
@@ -190,7 +194,9 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel stores typed codes such as 123 as 123.0
-    return str(value).strip()
+    # A NUL (past the first 8 KB of a CSV, or "_x0000_" in a workbook) means nothing
+    # in a cell, and PostgreSQL refuses it in text.
+    return str(value).replace("\x00", "").strip()
 
 
 def parse_bool(value: Any) -> bool:

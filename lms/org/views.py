@@ -28,6 +28,7 @@ from lms.org.logic import STATUS_FILTERS, ancestors, children_with_counts, offic
 from lms.org.models import Unit
 from lms.org.templates_xlsx import template_workbook
 from lms.util.time import local_today
+from lms.util.urls import attachment
 
 bp = Blueprint("org", __name__)
 
@@ -69,15 +70,19 @@ def invitations(code: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     unit = unit_in_scope_or_404(code, current_user)
-    invited = activation.invite(activation.officials_without_password(unit), current_user)
+    officials = activation.officials_without_password(unit)
+    if not current_user.is_admin:
+        # A link sets the password of the account behind it: an HR officer must not
+        # hold one for an account the admin gave more rights (admin, unit_manager).
+        officials = [o for o in officials if o.user is None or o.user.role == "official"]
+    invited = activation.invite(officials, current_user)
     db.session.commit()
     buffer = io.StringIO()
     activation.write_invitations(buffer, invited, request.host_url.rstrip("/"))
     return Response(
         "\ufeff" + buffer.getvalue(),
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=kich-hoat-{unit.code}.csv",
-                 "Cache-Control": "no-store"},
+        headers={**attachment(f"kich-hoat-{unit.code}.csv"), "Cache-Control": "no-store"},
     )
 
 

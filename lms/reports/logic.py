@@ -26,13 +26,22 @@ class ReportRequest:
     cycle: str
 
 
+# Reports count back (validity windows, 12 month ends) and forward (due dates) from
+# as_of: dates near year 1 or 9999 would overflow Python's dates.
+AS_OF_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+
+
 def parse_as_of(text: str | None) -> date:
     if not text:
         return local_today()
     try:
-        return date.fromisoformat(text.strip())
+        as_of = date.fromisoformat(text.strip())
     except ValueError:
         raise ReportError(f"as_of must be a date as YYYY-MM-DD, not {text!r}") from None
+    first, last = AS_OF_RANGE
+    if not first <= as_of <= last:
+        raise ReportError(f"as_of must be between {first} and {last}, not {text!r}")
+    return as_of
 
 
 def parse_cycle(text: str | None) -> str:

@@ -31,6 +31,7 @@ from lms.reports.indicator import (
 )
 from lms.reports.learners import learner_stats
 from lms.reports.logic import ReportError, resolve
+from lms.util.urls import attachment
 
 bp = Blueprint("reports", __name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -93,12 +94,13 @@ def trend():
 @manager_required
 def untrained():
     req = _request_for_user()
-    page = max(request.args.get("page", 1, type=int), 1)
     total = compliance_report(req.unit, req.as_of, req.cycle).root.officials_remaining
+    pages = max((total + UNTRAINED_PER_PAGE - 1) // UNTRAINED_PER_PAGE, 1)
+    # Past the end means the last page (an OFFSET of 10**30 fits no database integer).
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
     people = list(untrained_officials(req.unit, req.as_of, req.cycle,
                                       limit=UNTRAINED_PER_PAGE,
                                       offset=(page - 1) * UNTRAINED_PER_PAGE))
-    pages = max((total + UNTRAINED_PER_PAGE - 1) // UNTRAINED_PER_PAGE, 1)
     return render_template("reports/untrained.html", req=req, people=people, total=total,
                            page=page, pages=pages)
 
@@ -113,7 +115,7 @@ def untrained_csv():
     name = f"chua-boi-duong-{req.unit.code}-{req.as_of.isoformat()}.csv"
     return Response(stream_with_context(exports.csv_stream(rows, exports.UNTRAINED_HEADERS)),
                     mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+                    headers=attachment(name))
 
 
 @bp.get("/reports/learners")
@@ -137,7 +139,7 @@ def export(fmt: str):
             stream_with_context(exports.csv_stream(exports.report_values(report),
                                                    exports.HEADERS)),
             mimetype="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+            headers=attachment(f"{name}.csv"))
     if fmt == "xlsx":
         data = exports.xlsx_bytes(
             report, req.unit.name, current_app.config["LMS_ISSUING_BODY"],
@@ -145,12 +147,12 @@ def export(fmt: str):
             "theo năm" if req.cycle == "year" else "lũy kế")
         return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
                                        "spreadsheetml.sheet",
-                        headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
+                        headers=attachment(f"{name}.xlsx"))
     if fmt == "json":
         return Response(json.dumps(exports.report_json(report, req.unit.code),
                                    ensure_ascii=False),
                         mimetype="application/json",
-                        headers={"Content-Disposition": f"attachment; filename={name}.json"})
+                        headers=attachment(f"{name}.json"))
     abort(404)
 
 
@@ -166,6 +168,12 @@ def _api_error(status: int, message: str):
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="lms"'
     return response
+
+
+@api.errorhandler(400)
+def api_bad_request(_error):
+    # e.g. a NUL character in a parameter, refused before the view runs
+    return _api_error(400, "malformed request")
 
 
 @api.get("/reports/compliance")

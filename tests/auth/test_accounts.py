@@ -78,6 +78,22 @@ def test_registration_errors_say_what_to_fix_and_create_nothing(client, changes,
     assert db.session.scalar(select(User)) is None
 
 
+def test_a_bad_commune_is_shown_even_when_there_are_no_communes(client):
+    """Found by fuzzing (tests/test_fuzz.py): with no communes the field was hidden, so a
+    bad unit_id gave the same form back with no message at all."""
+    page = register(client, unit_id="abc").get_data(as_text=True)
+    assert 'id="unit_id-error"' in page
+    assert db.session.scalar(select(User).where(User.role == "citizen")) is None
+
+
+def test_an_email_that_lowercasing_lengthens_is_refused_on_the_form(client):
+    """Found by fuzzing (tests/test_fuzz.py): "İ".lower() is two characters, so 200 of
+    them passed the form's 255 limit and overflowed the column on PostgreSQL (a 500)."""
+    page = register(client, email="İ" * 200, phone="").get_data(as_text=True)
+    assert "Email dài tối đa 255 ký tự." in page
+    assert db.session.scalar(select(User).where(User.role == "citizen")) is None
+
+
 def test_duplicate_email_or_phone_is_refused(client, app):
     make_user(email="trung@example.vn", phone="0912345678")
     assert "Email này đã được dùng" in register(

@@ -228,3 +228,61 @@ def test_behind_a_proxy_each_visitors_address_counts_separately(tmp_path, proxie
         assert attempt("198.51.100.9") == other_visitor_status
         db.session.remove()
         db.engine.dispose()
+
+
+def test_one_account_shares_one_lock_however_the_identifier_is_typed(client):
+    make_user("citizen", phone="0912000001", email="Mai@Example.vn")
+    for typed in ("0912000001", "+84912000001", "0912.000.001", "84 912 000 001",
+                  "0912-000-001"):
+        assert failed_login(client, typed).status_code == 200
+    assert login(client, "0912 000 001").status_code == 429
+    for typed in ("MAI@example.vn", " mai@example.VN ", "mai@example.vn", "Mai@Example.vn",
+                  "mai@EXAMPLE.vn"):
+        assert failed_login(client, typed).status_code == 200
+    assert login(client, "mai@example.vn").status_code == 429
+
+
+def test_the_demo_with_its_public_passwords_refuses_production(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "prod-secret")
+    app = create_app({"LMS_ENV": "production",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
+    with app.app_context():
+        db.create_all()
+        result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
+        assert result.exit_code == 1 and "LMS_ENV=production" in result.output
+        assert db.session.scalar(select(User)) is None
+        db.session.remove()
+        db.engine.dispose()
+
+
+def age_session(client, **seconds_ago) -> None:
+    with client.session_transaction() as stored:
+        for key, ago in seconds_ago.items():
+            stored[key] = stored[key] - ago
+
+
+def test_an_idle_or_too_old_session_ends_and_says_so(client, citizen):
+    login(client, "dan@example.vn")
+    age_session(client, seen_at=7 * 3600)
+    assert signed_in(client)  # 7 hours idle: still fine (a long quiz); the clock restarts
+    age_session(client, seen_at=8 * 3600 + 60)
+    expired = client.get("/my")
+    assert expired.status_code == 302 and "/login" in expired.headers["Location"]
+    assert "Phiên đăng nhập đã hết hạn" in client.get("/login").get_data(as_text=True)
+    assert not signed_in(client)
+
+    login(client, "dan@example.vn")
+    age_session(client, login_at=13 * 3600)  # active all day, but over 12 hours old
+    assert not signed_in(client)
+
+
+def test_failed_logins_and_refusals_are_logged_without_the_password(client, citizen, caplog):
+    caplog.set_level("INFO", logger="lms.auth")
+    failed_login(client, "dan@example.vn")
+    login(client, "dan@example.vn")
+    client.get("/reports")  # a citizen: refused
+    text = caplog.text
+    assert "login failed key=email from 127.0.0.1" in text
+    assert "login ok user=" in text
+    assert "access refused: GET /reports" in text
+    assert "sai-mat-khau-roi" not in text and "dan@example.vn" not in text

@@ -121,6 +121,18 @@ def test_someone_elses_attempt_cannot_be_submitted_or_viewed(client, course, cit
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("attempt_id", ["9" * 30, "²", "١٢", "-1", str(2**31)])
+def test_odd_attempt_ids_are_an_expired_quiz_not_a_crash(citizen_client, course, attempt_id):
+    """Found by fuzzing (tests/test_fuzz.py): "²" passes isdigit() but not int(), and
+    10**30 fits no id column (both were 500s)."""
+    data = {"attempt_id": attempt_id, "csrf_token": csrf_token(citizen_client), "q-mot": "1"}
+    response = citizen_client.post("/courses/ky-nang-so-co-ban/quiz", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/courses/ky-nang-so-co-ban/quiz"
+    url = f"/courses/ky-nang-so-co-ban/quiz/attempts/{'9' * 30}"
+    assert citizen_client.get(url).status_code == 404
+
+
 def test_quiz_requires_login(client, course):
     response = client.get("/courses/ky-nang-so-co-ban/quiz")
     assert response.status_code == 302

@@ -94,6 +94,32 @@ def test_semicolon_csv_from_excel_is_read(units):
     assert import_officials("roster.csv", data, today=TODAY).ok
 
 
+def test_a_name_that_folds_longer_still_fits_its_search_column(units):
+    """Found by fuzzing (tests/test_fuzz.py): a Hangul syllable folds to three letters,
+    so the folded name overflowed its 255-character column on PostgreSQL (a 500)."""
+    assert run([["CB1", "한" * 200, "SNV", "cán bộ", "", "", "", "", "", "", ""]]).ok
+    assert len(official("CB1").search_name) == 255
+
+
+@pytest.mark.parametrize("name", ["roster.csv", "roster.xlsx"])
+def test_nul_characters_in_cells_are_dropped(units, name):
+    """Found by fuzzing: a NUL past the first 8 KB of a CSV (only the start is sniffed
+    for binary files), or "_x0000_" in a workbook, reached PostgreSQL (a 500)."""
+    filler = [[f"CB{i:03d}", "Cán bộ đệm " * 10, "SNV", "cán bộ", *[""] * 7]
+              for i in range(100)]
+    value = "Trần_x0000_Bình" if name.endswith(".xlsx") else "Trần\x00Bình"
+    result = run([*filler, ["CB999", value, "SNV", "cán bộ", *[""] * 7]], name=name)
+    assert result.ok, result.errors
+    assert official("CB999").full_name == "TrầnBình"
+
+
+def test_a_cell_over_the_csv_modules_limit_is_a_row_error(app, units):
+    """Found by fuzzing: csv raised on a cell over 128 KB (a 500); now the row says it."""
+    with app.test_request_context():
+        result = run([["CB1", "A" * 200_000, "SNV", "cán bộ", *[""] * 7]])
+    assert result.errors == ["dòng 2, full_name: dài quá 255 ký tự"]
+
+
 ERRORS = [
     (["CB1", "", "SNV", "cán bộ", "", "", "", "", "", "", ""],
      "dòng 2, full_name: bắt buộc, không được để trống"),

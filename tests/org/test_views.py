@@ -67,6 +67,15 @@ def test_unit_page_search_without_diacritics_and_children_counts(app, province):
     assert row and row.group(1) == "2"
 
 
+def test_unit_page_survives_absurd_page_numbers_and_nul(app, province):
+    """Found by fuzzing (tests/test_fuzz.py): ?page=10**30 made an OFFSET past 64 bits,
+    and PostgreSQL refuses a NUL in the search text (both were 500s)."""
+    admin = as_user(app, "admin@example.vn")
+    assert admin.get("/units/NA?page=" + "9" * 30).status_code == 200
+    assert admin.get("/units/NA?status=done&page=" + "9" * 30).status_code == 200
+    assert admin.get("/units/NA?q=B%C3%ACnh%00").status_code == 400
+
+
 def test_upload_with_errors_shows_them_and_imports_nothing(app, province):
     hr = as_user(app, "hr@snv.vn")
     data = csv_bytes([ROSTER_HEADER,

@@ -120,6 +120,11 @@ def test_api_returns_the_subtree_rows_for_its_token(client, data):
     ({"unit": "SNV", "as_of": "30-06-2026"}, 400, "YYYY-MM-DD"),
     ({"unit": "SNV", "cycle": "month"}, 400, "cycle"),
     ({"unit": "KHONG"}, 404, "unknown unit"),
+    # Dates near year 1 or 9999 overflowed the validity windows and due dates (a 500).
+    ({"unit": "SNV", "as_of": "0001-01-01"}, 400, "between 1900-01-01 and 2999-12-31"),
+    ({"unit": "SNV", "as_of": "9999-12-31"}, 400, "between"),
+    # PostgreSQL refuses NUL in text; the request is refused before any query.
+    ({"unit": "SNV\x00"}, 400, "malformed"),
     ({"unit": "X1"}, 403, "outside"),
     ({"unit": "NA"}, 403, "outside"),
 ])
@@ -181,6 +186,28 @@ def test_report_pages_are_scoped_like_the_exports(app, data):
     login(admin, "admin@example.vn")
     page = admin.get("/reports?as_of=2026-06-30").get_data(as_text=True)
     assert "Tỉnh Nghệ An" in page and "66.7%" in page
+
+
+@pytest.mark.parametrize("url", [
+    "/reports?as_of=0001-01-01", "/reports/trend.svg?as_of=0001-06-30",
+    "/reports/export.xlsx?as_of=0001-01-01", "/reports/untrained?as_of=0001-03-01",
+    "/reports?unit=SNV%00",
+])
+def test_report_pages_refuse_dates_that_overflow_and_nul(app, data, url):
+    """Found by fuzzing (tests/test_fuzz.py): these were 500s (NUL: on PostgreSQL)."""
+    make_user("admin", email="admin@example.vn")
+    admin = app.test_client()
+    login(admin, "admin@example.vn")
+    assert admin.get(url).status_code == 400
+
+
+def test_untrained_page_past_the_end_shows_the_last_page(app, data):
+    """?page=10**30 made an OFFSET no database integer holds (a 500, found by fuzzing)."""
+    make_user("admin", email="admin@example.vn")
+    admin = app.test_client()
+    login(admin, "admin@example.vn")
+    page = admin.get("/reports/untrained?as_of=2026-06-30&page=" + "9" * 30)
+    assert page.status_code == 200 and "Cán bộ S2" in page.get_data(as_text=True)
 
 
 def test_learner_statistics_and_the_ecommerce_figure(app, courses_dir, data):
