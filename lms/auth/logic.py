@@ -16,6 +16,9 @@ from lms.extensions import db
 from lms.org.models import Official, Unit
 from lms.util.time import utcnow
 
+# Enough to catch typos and keep the email and phone namespaces apart (an address
+# without "@" would be looked up as a phone number or an employee code).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
@@ -147,6 +150,8 @@ def register_learner(data: Registration) -> User:
         raise AccountError("Hãy nhập email hoặc số điện thoại.", "email")
     if email and len(email) > 255:  # lower() can lengthen it: "İ" becomes two characters
         raise AccountError("Email dài tối đa 255 ký tự.", "email")
+    if email and not EMAIL.match(email):
+        raise AccountError("Email không đúng dạng, ví dụ: ten@gmail.com.", "email")
     if phone and not is_valid_phone(phone):
         raise AccountError("Số điện thoại gồm 10 hoặc 11 chữ số, bắt đầu bằng 0.", "phone")
     if email and find_by_identifier(email):

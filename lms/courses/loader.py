@@ -17,6 +17,7 @@ from lms.courses.yamlfile import YamlFile
 from lms.org.models import LEVELS
 
 AUDIENCES = ("official", "citizen", "business")
+MAX_DAYS = 36_500
 QUESTION_TYPES = ("single", "multiple", "true_false", "short")
 COURSE_KEYS = {
     "title", "summary", "audiences", "hours", "required_for", "due_days",
@@ -164,9 +165,10 @@ def _check_course_yml(doc: YamlFile, problems: list[Problem]) -> dict[str, Any] 
 
     for key in ("due_days", "valid_days"):
         value = data.get(key)
-        if value is not None and (not _is_int(value) or value <= 0):
-            problem(f"'{key}' must be a whole number of days above 0", key)
-        meta[key] = value if _is_int(value) and value > 0 else None
+        # Up to a century: a larger value pushes due dates past what a date can hold.
+        if value is not None and (not _is_int(value) or not 0 < value <= MAX_DAYS):
+            problem(f"'{key}' must be a whole number of days from 1 to {MAX_DAYS}", key)
+        meta[key] = value if _is_int(value) and 0 < value <= MAX_DAYS else None
 
     rules = data.get("required_for") or []
     meta["required_for"] = []

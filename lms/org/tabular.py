@@ -98,7 +98,7 @@ def read_table(filename: str, data: bytes) -> tuple[list[Any], Iterator[tuple[in
     if suffix in (".xlsx", ".xlsm"):
         raise TableError(_("Tệp không phải là bảng tính XLSX hợp lệ."))
     if suffix in (".csv", ".txt", ""):
-        if b"\x00" in data[:8192]:
+        if b"\x00" in data[:8192]:  # a binary file; a stray NUL later is dropped
             raise TableError(_("Tệp không phải là văn bản CSV. Hãy mở bằng Excel rồi lưu "
                                "thành 'CSV UTF-8' hoặc .xlsx."))
         return _read_csv(data)

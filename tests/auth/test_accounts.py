@@ -186,3 +186,14 @@ def test_create_admin_cli(runner, app):
                           input="mat-khau-quan-tri\nmat-khau-quan-tri\n")
     assert again.exit_code == 1
     assert "đã được dùng" in again.output
+
+
+def test_an_email_without_at_sign_is_refused_not_stored(app):
+    """Found by fuzzing: such an address was looked up as a phone number, so a second
+    registration with it hit the unique constraint (a 500) instead of a message."""
+    from lms.auth.logic import AccountError, Registration, register_learner
+
+    for typed in ("nguyễn văn ạn", "ten@mien", "a b@c.vn"):
+        with pytest.raises(AccountError, match="Email không đúng dạng"):
+            register_learner(Registration(kind="citizen", full_name="A", password="hoc-so-ca-ngay",
+                                          consent_version="2026-01", email=typed))

@@ -151,3 +151,11 @@ def test_cli_check_ok_uses_configured_folder(runner, courses_dir):
     result = runner.invoke(args=["courses", "check"])
     assert result.exit_code == 0, result.output
     assert "OK: 1 course(s), 2 lesson(s), 1 quiz(zes)." in result.output
+
+
+def test_day_counts_are_bounded_to_a_century(tmp_path):
+    """A huge valid_days would push due dates past the last representable date."""
+    write_course(tmp_path, valid_days=1_000_000, due_days=36_500)
+    problems = problems_of(tmp_path)
+    assert len(problems) == 1, problems
+    assert "'valid_days' must be a whole number of days from 1 to 36500" in problems[0]
