@@ -45,8 +45,10 @@ class Invitation:
     expires_at: datetime
 
 
-def invite(officials: list[Official], created_by: User | None = None) -> list[Invitation]:
-    """A fresh link for each official; earlier unused links stop working."""
+def invite(officials: list[Official], created_by: User | None = None,
+           unit: Unit | None = None) -> list[Invitation]:
+    """A fresh link for each official; earlier unused links stop working. ``unit``
+    (the unit whose officials are invited) files the audit event under it."""
     now = utcnow()
     ids = [o.id for o in officials]
     for start in range(0, len(ids), 500):
@@ -68,7 +70,7 @@ def invite(officials: list[Official], created_by: User | None = None) -> list[In
         codes = [o.employee_code for o in officials]
         audit.record("activation.create", target=f"{len(codes)} link(s)",
                      detail={"officials": codes[:50], "count": len(codes)},
-                     unit=officials[0].unit if len(officials) == 1 else None)
+                     unit=unit or (officials[0].unit if len(officials) == 1 else None))
     return invitations
 
 

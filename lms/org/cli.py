@@ -96,7 +96,7 @@ def invite_command(unit_code: str, output: Path) -> None:
     unit = unit_by_code(unit_code)
     if unit is None:
         raise click.ClickException(f"no unit with code {unit_code}")
-    invitations = activation.invite(activation.officials_without_password(unit))
+    invitations = activation.invite(activation.officials_without_password(unit), unit=unit)
     base = current_app.config["LMS_BASE_URL"].rstrip("/")
     activation.write_invitations(output, invitations, base)
     db.session.commit()

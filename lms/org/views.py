@@ -75,7 +75,7 @@ def invitations(code: str):
         # A link sets the password of the account behind it: an HR officer must not
         # hold one for an account the admin gave more rights (admin, unit_manager).
         officials = [o for o in officials if o.user is None or o.user.role == "official"]
-    invited = activation.invite(officials, current_user)
+    invited = activation.invite(officials, current_user, unit=unit)
     db.session.commit()
     buffer = io.StringIO()
     activation.write_invitations(buffer, invited, request.host_url.rstrip("/"))
