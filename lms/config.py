@@ -116,7 +116,11 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
                                                       "50 per 15 minutes"),
         "LMS_REGISTER_LIMIT_PER_ADDRESS": os.environ.get("LMS_REGISTER_LIMIT_PER_ADDRESS",
                                                          "20 per hour"),
+        "LMS_REGISTER_LIMIT_PER_ACCOUNT": os.environ.get("LMS_REGISTER_LIMIT_PER_ACCOUNT",
+                                                         "5 per hour"),
         "LMS_ACTIVATE_LIMIT": os.environ.get("LMS_ACTIVATE_LIMIT", "10 per hour"),
+        "LMS_ACTIVATE_LIMIT_PER_LINK": os.environ.get("LMS_ACTIVATE_LIMIT_PER_LINK",
+                                                      "5 per 15 minutes"),
         # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops, so throttling
         # and the audit log see the visitor's address rather than the proxy's.
         "LMS_PROXY_COUNT": int(os.environ.get("LMS_PROXY_COUNT", "0")),

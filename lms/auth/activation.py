@@ -17,6 +17,7 @@ from lms.auth.models import ActivationToken, User
 from lms.extensions import db
 from lms.org.logic import subtree_condition
 from lms.org.models import Official, Unit
+from lms.util.text import neutralise
 from lms.util.time import utcnow
 
 VALID_FOR = timedelta(days=7)
@@ -131,8 +132,9 @@ def write_invitations(target, invitations, base_url: str) -> None:
                      "Hết hạn"])
     for invitation in invitations:
         official = invitation.official
-        writer.writerow([official.employee_code, official.full_name, official.unit.name,
-                         official.email or "", f"{base_url}/activate/{invitation.token}",
-                         invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC")])
+        writer.writerow([neutralise(value) for value in (
+            official.employee_code, official.full_name, official.unit.name,
+            official.email or "", f"{base_url}/activate/{invitation.token}",
+            invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"))])
     if isinstance(target, Path):
         handle.close()

@@ -92,6 +92,12 @@ def _identifier_key() -> str:
     return "login:" + logic.throttle_key(request.form.get("identifier", ""))
 
 
+def _registration_key() -> str:
+    """Attempts to register one email or phone number, from any address."""
+    typed = request.form.get("email") or request.form.get("phone") or ""
+    return "register:" + logic.throttle_key(typed)
+
+
 def _login_failed(_response) -> bool:
     return g.get("login_failed", False)
 
@@ -136,6 +142,8 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_config("LMS_REGISTER_LIMIT_PER_ADDRESS"), methods=["POST"], scope="register")
+@limiter.limit(_config("LMS_REGISTER_LIMIT_PER_ACCOUNT"), methods=["POST"],
+               key_func=_registration_key, scope="register-account")
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learning.my_learning"))
@@ -193,6 +201,8 @@ def change_password():
 
 @bp.route("/activate/<token>", methods=["GET", "POST"])
 @limiter.limit(_config("LMS_ACTIVATE_LIMIT"), methods=["POST"], scope="activate")
+@limiter.limit(_config("LMS_ACTIVATE_LIMIT_PER_LINK"), methods=["POST"],
+               key_func=lambda: "activate:" + request.path[:200], scope="activate-link")
 def activate_account(token: str):
     """An official's one-time link: choose a password, then straight to their courses."""
     try:

@@ -24,20 +24,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from lms.reports.indicator import ComplianceReport, UntrainedOfficial
+from lms.util.text import neutralise
 
 HEADERS = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên", "Tổng số CBCCVC",
            "Đã bồi dưỡng", "Tỷ lệ (%)", "Chỉ tiêu (%)", "Còn thiếu"]
 UNTRAINED_HEADERS = ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị", "Chức vụ",
                      "Khóa học còn thiếu", "Hạn hoàn thành", "Quá hạn"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TITLE = "BÁO CÁO KẾT QUẢ BỒI DƯỠNG KIẾN THỨC, KỸ NĂNG SỐ CHO CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC"
-
-
-def neutralise(value: Any) -> Any:
-    """Text that Excel would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def report_values(report: ComplianceReport) -> Iterator[list[Any]]:

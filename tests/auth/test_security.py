@@ -14,7 +14,7 @@ from lms.auth.models import User
 from lms.config import ConfigError
 from lms.extensions import db, limiter
 from tests.builders import PASSWORD, make_user
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import Client, csrf_token, login, post_form
 
 REGISTER = {"kind": "citizen", "full_name": "Lò Văn Pả", "email": "pa@example.vn", "phone": "",
             "unit_id": "0", "consent": "y"}
@@ -286,3 +286,26 @@ def test_failed_logins_and_refusals_are_logged_without_the_password(client, citi
     assert "login ok user=" in text
     assert "access refused: GET /reports" in text
     assert "sai-mat-khau-roi" not in text and "dan@example.vn" not in text
+
+
+def test_registration_and_activation_are_also_limited_per_account_and_link(tmp_path):
+    app = create_app({"LMS_ENV": "testing", "SECRET_KEY": "t",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.sqlite3'}",
+                      "LMS_REGISTER_LIMIT_PER_ACCOUNT": "2 per hour",
+                      "LMS_ACTIVATE_LIMIT_PER_LINK": "2 per hour"})
+    app.test_client_class = Client  # clears g between requests, as in the other tests
+    with app.app_context():
+        db.create_all()
+        for attempt, visitor in enumerate(("203.0.113.1", "203.0.113.2", "203.0.113.3")):
+            client = app.test_client()  # a new browser (and address) each time
+            client.environ_base["REMOTE_ADDR"] = visitor
+            page = post_form(client, "/register", {**REGISTER, "phone": "",
+                                                   "email": "PA@example.vn" if attempt else
+                                                   "pa@example.vn", "password": "x"},
+                             token_from="/register")
+            assert page.status_code == (429 if attempt == 2 else 200)
+            other = post_form(client, "/activate/mot-duong-dan", {"password": "x"},
+                              token_from="/login")
+            assert other.status_code == (429 if attempt == 2 else 410)
+        db.session.remove()
+        db.engine.dispose()
