@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from flask import g
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -86,17 +89,12 @@ def courses_dir(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def app(tmp_path: Path, courses_dir: Path):
-    app = create_app(
-        {
-            "LMS_ENV": "testing",
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
-            "LMS_COURSES_DIR": str(courses_dir),
-        }
-    )
+@contextmanager
+def running_app(url: str, *, create_tables: bool = True, **settings: Any) -> Iterator[Flask]:
+    """A test app on a fresh database (a new schema on PostgreSQL), inside its app
+    context; ``settings`` override the defaults (e.g. rate limits, LMS_ENV)."""
+    app = create_app({"LMS_ENV": "testing", "TESTING": True, "SECRET_KEY": "test-secret",
+                      "SQLALCHEMY_DATABASE_URI": url, **settings})
     app.test_client_class = Client
     with app.app_context():
         if db.engine.url.get_backend_name() == "postgresql":
@@ -104,10 +102,24 @@ def app(tmp_path: Path, courses_dir: Path):
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
-        db.create_all()
+        if create_tables:
+            db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app_settings() -> dict[str, Any]:
+    """Extra settings for the ``app`` fixture; a test module may override this."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path: Path, courses_dir: Path, app_settings: dict[str, Any]):
+    with running_app(database_url(tmp_path), LMS_COURSES_DIR=str(courses_dir),
+                     **app_settings) as app:
+        yield app
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from lms import create_app
 from lms.config import ConfigError, normalise_database_url
 from lms.extensions import db
 from tests.builders import load_roster, load_units, make_user
-from tests.conftest import csrf_token, database_url
+from tests.conftest import csrf_token, database_url, running_app
 
 
 def test_production_refuses_to_start_without_secret_key(monkeypatch):
@@ -71,15 +71,9 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path):
 def test_the_latest_migration_goes_down_and_up_again_keeping_the_data(tmp_path, courses_dir):
     """A downgrade on a populated database works (SQLite rebuilds tables that other
     tables point at) and the data survives the round trip."""
-    url = database_url(tmp_path / "roundtrip")
     (tmp_path / "roundtrip").mkdir()
-    app = create_app({"LMS_ENV": "testing", "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": url,
-                      "LMS_COURSES_DIR": str(courses_dir)})
-    with app.app_context():
-        if db.engine.url.get_backend_name() == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
+    with running_app(database_url(tmp_path / "roundtrip"), create_tables=False,
+                     LMS_COURSES_DIR=str(courses_dir)):
         upgrade()
         load_units()
         load_roster([["CB1", "Nguyễn Văn An", "SNV", "công chức", "", "", "", "", "", "", ""]])
@@ -93,8 +87,6 @@ def test_the_latest_migration_goes_down_and_up_again_keeping_the_data(tmp_path, 
             if db.engine.url.get_backend_name() == "sqlite":
                 assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_vietnamese_by_default_and_english_on_request(client):

@@ -14,7 +14,7 @@ from lms.auth.models import User
 from lms.config import ConfigError
 from lms.extensions import db, limiter
 from tests.builders import PASSWORD, make_user
-from tests.conftest import Client, csrf_token, login, post_form
+from tests.conftest import csrf_token, login, post_form
 
 REGISTER = {"kind": "citizen", "full_name": "Lò Văn Pả", "email": "pa@example.vn", "phone": "",
             "unit_id": "0", "consent": "y"}
@@ -90,23 +90,12 @@ def test_successful_logins_do_not_count_towards_the_lock(client, citizen):
         post_form(client, "/logout", token_from="/my")
 
 
-@pytest.fixture
-def strict_app(tmp_path, courses_dir):
-    app = create_app({"LMS_ENV": "testing", "TESTING": True, "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}",
-                      "LMS_COURSES_DIR": str(courses_dir),
-                      "LMS_LOGIN_LIMIT_PER_ADDRESS": "3 per minute",
-                      "LMS_REGISTER_LIMIT_PER_ADDRESS": "2 per hour",
-                      "LMS_ACTIVATE_LIMIT": "2 per hour"})
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+STRICT = {"LMS_LOGIN_LIMIT_PER_ADDRESS": "3 per minute",
+          "LMS_REGISTER_LIMIT_PER_ADDRESS": "2 per hour", "LMS_ACTIVATE_LIMIT": "2 per hour"}
 
 
-def test_limits_per_address_for_login_registration_and_activation(strict_app):
-    client = strict_app.test_client()
+@pytest.mark.parametrize("app_settings", [STRICT])
+def test_limits_per_address_for_login_registration_and_activation(client):
     for n in range(3):
         assert failed_login(client, f"nguoi{n}@example.vn").status_code == 200
     assert failed_login(client, "nguoi9@example.vn").status_code == 429  # address limit
@@ -179,55 +168,41 @@ def test_deactivation_and_role_change_end_sessions(app, client, citizen, runner)
     assert not signed_in(client)
 
 
-def test_remember_me_cookie_is_short_secure_and_same_site_in_production(tmp_path,
-                                                                        monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "prod-secret")
-    monkeypatch.delenv("LMS_SECURE_COOKIES", raising=False)
-    app = create_app({"LMS_ENV": "production",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
-    with app.app_context():
-        db.create_all()
-        make_user("citizen", email="nho@example.vn")
-        client = app.test_client()
-        page = client.get("/login", base_url="https://lms.example").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        response = client.post("/login", base_url="https://lms.example", data={
-            "identifier": "nho@example.vn", "password": PASSWORD, "remember": "y",
-            "csrf_token": token}, headers={"Referer": "https://lms.example/login"})
-        assert response.status_code == 302
-        cookies = response.headers.getlist("Set-Cookie")
-        remember = next(c for c in cookies if c.startswith("remember_token="))
-        assert "Secure" in remember and "HttpOnly" in remember and "SameSite=Lax" in remember
-        assert "Max-Age=604800" in remember or "Expires=" in remember
-        assert app.config["REMEMBER_COOKIE_DURATION"] == 7 * 24 * 3600
-        session = next(c for c in cookies if c.startswith("session="))
-        assert "Secure" in session and "SameSite=Lax" in session
-        db.session.remove()
-        db.engine.dispose()
+@pytest.mark.parametrize("app_settings", [{"LMS_ENV": "production"}])
+def test_remember_me_cookie_is_short_secure_and_same_site_in_production(app):
+    make_user("citizen", email="nho@example.vn")
+    client = app.test_client()
+    page = client.get("/login", base_url="https://lms.example").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/login", base_url="https://lms.example", data={
+        "identifier": "nho@example.vn", "password": PASSWORD, "remember": "y",
+        "csrf_token": token}, headers={"Referer": "https://lms.example/login"})
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    remember = next(c for c in cookies if c.startswith("remember_token="))
+    assert "Secure" in remember and "HttpOnly" in remember and "SameSite=Lax" in remember
+    assert "Max-Age=604800" in remember or "Expires=" in remember
+    assert app.config["REMEMBER_COOKIE_DURATION"] == 7 * 24 * 3600
+    session = next(c for c in cookies if c.startswith("session="))
+    assert "Secure" in session and "SameSite=Lax" in session
 
 
-@pytest.mark.parametrize(("proxies", "other_visitor_status"), [(1, 200), (0, 429)])
-def test_behind_a_proxy_each_visitors_address_counts_separately(tmp_path, proxies,
-                                                                other_visitor_status):
-    app = create_app({"LMS_ENV": "testing", "SECRET_KEY": "t", "LMS_PROXY_COUNT": proxies,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
-                      "LMS_LOGIN_LIMIT_PER_ADDRESS": "2 per minute"})
-    with app.app_context():
-        db.create_all()
-        client = app.test_client()
+@pytest.mark.parametrize(("app_settings", "other_visitor_status"), [
+    ({"LMS_PROXY_COUNT": 1, "LMS_LOGIN_LIMIT_PER_ADDRESS": "2 per minute"}, 200),
+    ({"LMS_PROXY_COUNT": 0, "LMS_LOGIN_LIMIT_PER_ADDRESS": "2 per minute"}, 429)])
+def test_behind_a_proxy_each_visitors_address_counts_separately(app, other_visitor_status):
+    client = app.test_client()
 
-        def attempt(visitor: str) -> int:
-            token = csrf_token(client, "/login")
-            return client.post("/login", headers={"X-Forwarded-For": visitor}, data={
-                "identifier": f"{visitor}@example.vn", "password": "sai-mat-khau-roi",
-                "csrf_token": token}).status_code
+    def attempt(visitor: str) -> int:
+        token = csrf_token(client, "/login")
+        return client.post("/login", headers={"X-Forwarded-For": visitor}, data={
+            "identifier": f"{visitor}@example.vn", "password": "sai-mat-khau-roi",
+            "csrf_token": token}).status_code
 
-        assert [attempt("203.0.113.7") for _ in range(3)] == [200, 200, 429]
-        # With the proxy trusted, another visitor is not locked out by the first one;
-        # without it, every visitor looks like the proxy and shares one count.
-        assert attempt("198.51.100.9") == other_visitor_status
-        db.session.remove()
-        db.engine.dispose()
+    assert [attempt("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    # With the proxy trusted, another visitor is not locked out by the first one;
+    # without it, every visitor looks like the proxy and shares one count.
+    assert attempt("198.51.100.9") == other_visitor_status
 
 
 def test_one_account_shares_one_lock_however_the_identifier_is_typed(client):
@@ -242,17 +217,11 @@ def test_one_account_shares_one_lock_however_the_identifier_is_typed(client):
     assert login(client, "mai@example.vn").status_code == 429
 
 
-def test_the_demo_with_its_public_passwords_refuses_production(tmp_path, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "prod-secret")
-    app = create_app({"LMS_ENV": "production",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
-    with app.app_context():
-        db.create_all()
-        result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
-        assert result.exit_code == 1 and "LMS_ENV=production" in result.output
-        assert db.session.scalar(select(User)) is None
-        db.session.remove()
-        db.engine.dispose()
+@pytest.mark.parametrize("app_settings", [{"LMS_ENV": "production"}])
+def test_the_demo_with_its_public_passwords_refuses_production(app):
+    result = app.test_cli_runner().invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 1 and "LMS_ENV=production" in result.output
+    assert db.session.scalar(select(User)) is None
 
 
 def age_session(client, **seconds_ago) -> None:
@@ -288,24 +257,17 @@ def test_failed_logins_and_refusals_are_logged_without_the_password(client, citi
     assert "sai-mat-khau-roi" not in text and "dan@example.vn" not in text
 
 
-def test_registration_and_activation_are_also_limited_per_account_and_link(tmp_path):
-    app = create_app({"LMS_ENV": "testing", "SECRET_KEY": "t",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.sqlite3'}",
-                      "LMS_REGISTER_LIMIT_PER_ACCOUNT": "2 per hour",
-                      "LMS_ACTIVATE_LIMIT_PER_LINK": "2 per hour"})
-    app.test_client_class = Client  # clears g between requests, as in the other tests
-    with app.app_context():
-        db.create_all()
-        for attempt, visitor in enumerate(("203.0.113.1", "203.0.113.2", "203.0.113.3")):
-            client = app.test_client()  # a new browser (and address) each time
-            client.environ_base["REMOTE_ADDR"] = visitor
-            page = post_form(client, "/register", {**REGISTER, "phone": "",
-                                                   "email": "PA@example.vn" if attempt else
-                                                   "pa@example.vn", "password": "x"},
-                             token_from="/register")
-            assert page.status_code == (429 if attempt == 2 else 200)
-            other = post_form(client, "/activate/mot-duong-dan", {"password": "x"},
-                              token_from="/login")
-            assert other.status_code == (429 if attempt == 2 else 410)
-        db.session.remove()
-        db.engine.dispose()
+@pytest.mark.parametrize("app_settings", [{"LMS_REGISTER_LIMIT_PER_ACCOUNT": "2 per hour",
+                                           "LMS_ACTIVATE_LIMIT_PER_LINK": "2 per hour"}])
+def test_registration_and_activation_are_also_limited_per_account_and_link(app):
+    for attempt, visitor in enumerate(("203.0.113.1", "203.0.113.2", "203.0.113.3")):
+        client = app.test_client()  # a new browser (and address) each time
+        client.environ_base["REMOTE_ADDR"] = visitor
+        page = post_form(client, "/register", {**REGISTER, "phone": "",
+                                               "email": "PA@example.vn" if attempt else
+                                               "pa@example.vn", "password": "x"},
+                         token_from="/register")
+        assert page.status_code == (429 if attempt == 2 else 200)
+        other = post_form(client, "/activate/mot-duong-dan", {"password": "x"},
+                          token_from="/login")
+        assert other.status_code == (429 if attempt == 2 else 410)

@@ -14,10 +14,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from lms import create_app
 from lms.auth.models import User
 from lms.courses.logic import published_course_or_404
 from lms.courses.models import Lesson
@@ -26,34 +25,16 @@ from lms.extensions import begin_write, db
 from lms.learning import logic
 from lms.learning.models import Completion, LessonProgress, QuizAttempt
 from tests.builders import RIGHT_ANSWERS, make_user, write_course
-from tests.conftest import Client, database_url
 
 THREADS = 50
 
 
 @pytest.fixture
-def app(tmp_path, courses_dir):
-    """The suite's app, with a pool big enough for every thread to hold a
-    connection at once: the database, not the pool, decides who waits."""
-    app = create_app({
-        "LMS_ENV": "testing",
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 5, "max_overflow": 0,
-                                      "pool_timeout": 60},
-        "LMS_COURSES_DIR": str(courses_dir),
-    })
-    app.test_client_class = Client
-    with app.app_context():
-        if db.engine.url.get_backend_name() == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+def app_settings():
+    """A pool big enough for every thread to hold a connection at once: the
+    database, not the pool, decides who waits."""
+    return {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": THREADS + 5, "max_overflow": 0,
+                                          "pool_timeout": 60}}
 
 
 def run_together(app, work):
