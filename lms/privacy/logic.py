@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from lms.audit import logic as audit
+from lms.auth.logic import end_sessions
 from lms.auth.models import ActivationToken, User
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
@@ -104,8 +105,8 @@ def anonymise(user: User) -> None:
     user.tax_code = None
     user.password_hash = None
     user.is_active = False
-    user.session_version += 1
     user.anonymised_at = utcnow()
+    end_sessions(user)
     # Free answers could hold personal text: keep the scores, drop the answers.
     db.session.execute(update(QuizAttempt).where(QuizAttempt.user_id == user.id)
                        .values(responses=None))

@@ -11,6 +11,7 @@ from lms.audit import logic as audit
 from lms.extensions import db
 from lms.privacy import logic
 from lms.privacy.forms import DeleteAccountForm
+from lms.util.urls import attachment
 
 bp = Blueprint("privacy", __name__, url_prefix="/account")
 
@@ -30,7 +31,7 @@ def download():
     db.session.commit()
     return Response(json.dumps(document, ensure_ascii=False, indent=2),
                     mimetype="application/json",
-                    headers={"Content-Disposition": "attachment; filename=du-lieu-cua-toi.json"})
+                    headers=attachment("du-lieu-cua-toi.json"))
 
 
 @bp.post("/delete")
