@@ -9,6 +9,7 @@ purpose: as SQL (for whole units at once) and in Python (for one page).
 from __future__ import annotations
 
 from datetime import date
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, insert, literal, or_, select, true
@@ -33,19 +34,26 @@ def is_required(course: Course, official: Official, unit_level: str) -> bool:
     return any(rule_matches(rule, official, unit_level) for rule in course.required_for or [])
 
 
-def rules_condition(rules: list[dict[str, Any]]) -> ColumnElement[bool]:
-    """SQL over ``officials`` joined to ``units``: true where any rule matches."""
+def rules_condition(rules: list[dict[str, Any]], leader=None, it_officer=None,
+                    level_in: Callable[[list[str]], ColumnElement[bool]] | None = None,
+                    ) -> ColumnElement[bool]:
+    """SQL: true where any rule matches. By default over ``officials`` joined to
+    ``units`` (today's values); the indicator passes an official period's columns
+    and the units that had a level on its date."""
+    leader = Official.is_leader if leader is None else leader
+    it_officer = Official.is_it_officer if it_officer is None else it_officer
+    level_in = level_in or (lambda levels: Unit.level.in_(levels))
     clauses = []
     for rule in rules:
         if rule.get("audience") != "official":
             continue
         parts: list[ColumnElement[bool]] = [true()]
         if "leaders" in rule:
-            parts.append(Official.is_leader.is_(bool(rule["leaders"])))
+            parts.append(leader.is_(bool(rule["leaders"])))
         if "it_officers" in rule:
-            parts.append(Official.is_it_officer.is_(bool(rule["it_officers"])))
+            parts.append(it_officer.is_(bool(rule["it_officers"])))
         if "levels" in rule:
-            parts.append(Unit.level.in_(rule["levels"]))
+            parts.append(level_in(rule["levels"]))
         clauses.append(and_(*parts))
     return or_(*clauses) if clauses else false()
 
@@ -56,16 +64,18 @@ def courses_with_rules() -> list[Course]:
         if c.required_for]
 
 
-def refresh_requirements(today: date) -> None:
-    """Remember today as the start date of every newly matching (official, course).
+def refresh_requirements(today: date, since: date | None = None) -> None:
+    """Remember ``since`` (default today; the effective date of a dated roster change)
+    as the start date of every newly matching (official, course), by today's values.
 
     One INSERT ... SELECT per course with rules: set-based, whatever the roster size.
     """
+    since = since or today
     for course in courses_with_rules():
         already = exists().where(Requirement.official_id == Official.id,
                                  Requirement.course_id == course.id)
         chosen = (
-            select(Official.id, literal(course.id), literal(today))
+            select(Official.id, literal(course.id), literal(since))
             .join(Unit, Unit.id == Official.unit_id)
             .where(Official.status != "left", rules_condition(course.required_for), ~already)
         )

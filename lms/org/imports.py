@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -25,8 +25,8 @@ from lms.extensions import db
 from lms.learning.models import ExternalTraining
 from lms.learning.requirements import refresh_requirements
 from lms.org.labels import category_names, level_names, status_names
-from lms.org.logic import is_within, recompute_paths
-from lms.org.models import Official, PendingImport, Unit
+from lms.org.logic import is_within
+from lms.org.models import PERIOD_FIELDS, Official, OfficialPeriod, PendingImport, Unit, UnitPeriod
 from lms.org.tabular import (
     CellError,
     Column,
@@ -44,7 +44,7 @@ from lms.util.text import fold
 from lms.util.time import local_today, utcnow
 
 MAX_ERRORS = 500  # enough to fix a file; more would only bury the first ones
-KINDS = ("units", "officials", "training")
+KINDS = ("units", "officials", "training", "unit_changes")
 
 UNIT_COLUMNS = [
     Column("code", "Mã đơn vị", ("ma_don_vi",), required=True),
@@ -64,6 +64,7 @@ OFFICIAL_COLUMNS = [
     Column("phone", "Số điện thoại", ("so_dien_thoai",)),
     Column("status", "Trạng thái", ("trang_thai",)),
     Column("left_on", "Ngày nghỉ", ("ngay_nghi",)),
+    Column("joined_on", "Ngày tuyển dụng", ("ngay_tuyen_dung",)),
 ]
 TRAINING_COLUMNS = [
     Column("employee_code", "Mã cán bộ", ("ma_can_bo",), required=True),
@@ -71,7 +72,17 @@ TRAINING_COLUMNS = [
     Column("completed_on", "Ngày hoàn thành", ("ngay_hoan_thanh",), required=True),
     Column("source", "Nguồn", ("nguon", "lop_tap_huan"), required=True),
 ]
-COLUMNS = {"units": UNIT_COLUMNS, "officials": OFFICIAL_COLUMNS, "training": TRAINING_COLUMNS}
+UNIT_CHANGE_COLUMNS = [
+    Column("effective_on", "Ngày hiệu lực", ("ngay_hieu_luc",), required=True),
+    Column("action", "Thao tác", ("thao_tac",), required=True),
+    Column("unit_code", "Mã đơn vị", ("ma_don_vi",), required=True),
+    Column("name", "Tên đơn vị", ("ten_don_vi",)),
+    Column("level", "Cấp", ("cap",)),
+    Column("parent_code", "Mã đơn vị cấp trên", ("ma_don_vi_cap_tren", "ma_don_vi_cha")),
+    Column("into_code", "Sáp nhập vào", ("sap_nhap_vao",)),
+]
+COLUMNS = {"units": UNIT_COLUMNS, "officials": OFFICIAL_COLUMNS, "training": TRAINING_COLUMNS,
+           "unit_changes": UNIT_CHANGE_COLUMNS}
 FIELD_LABELS = {c.name: c.label for columns in COLUMNS.values() for c in columns}
 
 LEVEL_WORDS = {
@@ -99,29 +110,37 @@ LEVEL_HINT = "Tỉnh, Sở, Huyện, Xã, Phòng, Khác"
 CATEGORY_HINT = "Cán bộ, Công chức, Viên chức, Người lao động"
 STATUS_HINT = "Đang công tác, Nghỉ việc"
 OFFICIAL_FIELDS = ("full_name", "unit_id", "category", "position", "is_leader",
-                   "is_it_officer", "email", "phone", "status", "left_on")
+                   "is_it_officer", "email", "phone", "status", "left_on", "joined_on")
+
+
+def format_day(day: date) -> str:
+    """A date as Vietnamese documents write it (dd/mm/yyyy)."""
+    return day.strftime("%d/%m/%Y")
 
 
 @dataclass
 class Change:
     row: int
     key: str
-    action: str  # created | updated | left | unchanged
+    action: str  # created | updated | left | unchanged | merged | abolished
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     name: str = ""  # the person's or unit's name, for people reading the preview
+    since: date | None = None  # the day a dated change takes effect
 
     def describe(self) -> str:
         """"thêm mới CB1 Nguyễn Văn An" or "cập nhật CB1 Nguyễn Văn An (Chức vụ: — →
         Chủ tịch)": the file's column names and the words HR typed, not stored codes."""
         actions = {"created": _("thêm mới"), "updated": _("cập nhật"), "left": _("nghỉ việc"),
-                   "unchanged": _("không đổi")}
+                   "unchanged": _("không đổi"), "merged": _("sáp nhập"),
+                   "abolished": _("giải thể")}
         who = f"{self.key} {self.name}".strip()
+        since = _(" từ ngày %(d)s", d=format_day(self.since)) if self.since else ""
         if not self.fields:
-            return f"{actions[self.action]} {who}"
+            return f"{actions[self.action]} {who}{since}"
         parts = ", ".join(f"{FIELD_LABELS.get(name, name)}: {_shown(name, old)} → "
                           f"{_shown(name, new)}" for name, (old, new) in self.fields.items())
-        return f"{actions[self.action]} {who} ({parts})"
+        return f"{actions[self.action]} {who} ({parts}){since}"
 
 
 def _shown(name: str, value: Any) -> str:
@@ -164,6 +183,8 @@ class ImportResult:
     def summary(self) -> str:
         if self.kind == "officials":
             keys = ("created", "updated", "unchanged", "left")
+        elif self.kind == "unit_changes":
+            keys = ("created", "updated", "merged", "abolished")
         else:
             keys = ("created", "updated", "unchanged")
         return ", ".join(f"{self.counts.get(k, 0)} {k}" for k in keys)
@@ -228,13 +249,16 @@ def _open(kind: str, filename: str, data: bytes, result: ImportResult):
 
 
 def import_units(filename: str, data: bytes, *, scope: Unit | None = None,
-                 dry_run: bool = False) -> ImportResult:
+                 dry_run: bool = False, today: date | None = None) -> ImportResult:
     """Create or update units; ``scope`` limits a unit manager to their subtree."""
     result = ImportResult("units")
     rows = _open("units", filename, data, result)
     if rows is None:
         return result
     stored = {u.code: u for u in db.session.scalars(select(Unit))}
+    # Units with a change planned after today: a plain import would overwrite it.
+    planned = set(db.session.scalars(select(UnitPeriod.unit_id).where(
+        UnitPeriod.valid_from > (today or local_today()))))
     stored_parent = {u.code: (u.parent.code if u.parent else None) for u in stored.values()}
     wanted: dict[str, dict[str, Any]] = {}
     seen_at: dict[str, int] = {}
@@ -253,6 +277,15 @@ def import_units(filename: str, data: bytes, *, scope: Unit | None = None,
             row.fail("parent_code", _("đơn vị không thể là cấp trên của chính nó"))
         if scope is not None and code in stored and not is_within(stored[code].path, scope):
             row.fail("code", _("đơn vị %(c)s nằm ngoài phạm vi bạn quản lý", c=code))
+        elif code in stored and stored[code].valid_to is not None:
+            row.fail("code", _("đơn vị %(c)s đã ngừng hoạt động ngày %(d)s (mã không được "
+                               "dùng lại)", c=code, d=format_day(stored[code].valid_to)))
+        elif code in stored and stored[code].id in planned:
+            row.fail("code", _("đơn vị %(c)s có thay đổi dự kiến; hãy dùng tệp thay đổi đơn vị",
+                               c=code))
+        if parent_code and parent_code in stored and stored[parent_code].valid_to is not None:
+            row.fail("parent_code", _("đơn vị %(c)s đã ngừng hoạt động ngày %(d)s", c=parent_code,
+                                      d=format_day(stored[parent_code].valid_to)))
         if not row.failed and code:
             wanted[code] = {"row": row.number, "name": name, "level": level,
                             "parent_code": parent_code,
@@ -306,23 +339,43 @@ def import_units(filename: str, data: bytes, *, scope: Unit | None = None,
                           name=w["name"]))
     if dry_run:
         return result
-
-    for code, w in wanted.items():
-        if code not in stored:
-            unit = Unit(code=code, name=w["name"], level=w["level"], path="/")
-            db.session.add(unit)
-            stored[code] = unit
-        else:
-            stored[code].name, stored[code].level = w["name"], w["level"]
-    db.session.flush()
-    for code, w in wanted.items():
-        parent_code = w["parent_code"]
-        stored[code].parent_id = stored[parent_code].id if parent_code else None
-    db.session.flush()
-    recompute_paths()
+    _write_units(wanted, stored, today or local_today())
     db.session.expire_all()
     result.applied = True
     return result
+
+
+def _write_units(wanted: dict[str, dict[str, Any]], stored: dict[str, Unit], today: date) -> None:
+    """Plain units import: new units hold for every earlier date (or since their parent
+    began); a changed name, level or parent takes effect today."""
+    from lms.org.history import UnitEditor, apply_current
+
+    editor = UnitEditor.load()
+    done: set[str] = set()
+    pending = list(wanted)
+    while pending:  # parents before children (cycles were refused above)
+        waiting = []
+        for code in pending:
+            w = wanted[code]
+            parent_code = w["parent_code"]
+            if parent_code in wanted and parent_code not in done and parent_code != code:
+                waiting.append(code)
+                continue
+            parent = editor.by_code.get(parent_code) if parent_code else None
+            parent_id = parent.id if parent else None
+            record = editor.by_code.get(code)
+            if record is None:
+                editor.create(code, w["name"], w["level"], parent_id,
+                              parent.valid_from if parent else None)
+            else:
+                editor.change(record, today, name=w["name"], level=w["level"],
+                              parent_id=parent_id)
+            done.add(code)
+        if len(waiting) == len(pending):
+            raise AssertionError("cycle in units file")  # refused by the checks above
+        pending = waiting
+    editor.save()
+    apply_current(today)
 
 
 def _find_cycle(start: str, parent_of: dict[str, str | None]) -> list[str] | None:
@@ -342,18 +395,28 @@ def _find_cycle(start: str, parent_of: dict[str, str | None]) -> list[str] | Non
 
 def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
                      dry_run: bool = False, deactivate_missing: bool = False,
-                     today: date | None = None) -> ImportResult:
+                     today: date | None = None, effective: date | None = None,
+                     correct: bool = False) -> ImportResult:
     """Create or update roster records, keyed by employee code.
 
-    An official is never deleted: one who leaves gets status ``left``. With
-    ``deactivate_missing``, active officials of the units named in the file who
-    are not in it are marked left as of today.
+    A changed unit, category, position, leader or IT-officer mark or status takes
+    effect on ``effective`` (default today): the official's period is split there
+    and the values before it are kept (DESIGN.md, "Dated roster"). A date before
+    the official's last change is refused unless ``correct``, which rewrites the
+    period valid on that date instead. An official is never deleted: one who
+    leaves gets status ``left`` from ``left_on``. With ``deactivate_missing``,
+    active officials of the units named in the file who are not in it leave on
+    the effective date.
     """
+    from lms.org.history import UnitHistory
+
     today = today or local_today()
+    effective = effective or today
     result = ImportResult("officials")
     rows = _open("officials", filename, data, result)
     if rows is None:
         return result
+    history = UnitHistory.load()
     units = {row.code: (row.id, row.path) for row in
              db.session.execute(select(Unit.code, Unit.id, Unit.path))}
     unit_code_by_id = {uid: code for code, (uid, _path) in units.items()}
@@ -361,11 +424,14 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     columns = (Official.id, Official.employee_code, *(getattr(Official, f) for f in
                                                       OFFICIAL_FIELDS))
     existing = {row.employee_code: row for row in db.session.execute(select(*columns))}
+    timelines = _timelines()
     email_owner = {row.email: code for code, row in existing.items() if row.email}
     seen_at: dict[str, int] = {}
     emails_in_file: dict[str, int] = {}
     inserts: list[dict[str, Any]] = []
+    new_periods: dict[str, list[dict[str, Any]]] = {}
     updates: list[dict[str, Any]] = []
+    touched: dict[int, list[dict[str, Any]]] = {}
     units_in_file: set[int] = set()
 
     # Translated once: gettext per row would cost more than the rest of the row.
@@ -388,18 +454,24 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
         phone = _phone(row)
         status = row.get("status", parse_choice, STATUS_WORDS, status_label, STATUS_HINT)
         left_on = row.get("left_on", parse_date)
+        joined_on = row.get("joined_on", parse_date)
 
         if code in seen_at:
             row.fail("employee_code", _("mã cán bộ trùng với dòng %(n)d", n=seen_at[code]))
         elif code:
             seen_at[code] = row.number
         unit = units.get(unit_code)
+        old = existing.get(code)
         if unit_code and unit is None:
             row.fail("unit_code", _("không có đơn vị '%(c)s' (nhập danh sách đơn vị trước)",
                                     c=unit_code))
         elif unit is not None and scope is not None and not unit[1].startswith(scope.path):
             row.fail("unit_code", _("đơn vị %(c)s nằm ngoài phạm vi bạn quản lý", c=unit_code))
-        old = existing.get(code)
+        elif unit is not None:
+            record = history.units[unit[0]]
+            day = left_on if status == "left" and left_on else effective
+            if not record.exists_on(day) and not (old is not None and old.unit_id == unit[0]):
+                row.fail("unit_code", _unit_absent_message(history, record, day))
         if (old is not None and scope is not None
                 and not unit_path_by_id.get(old.unit_id, "").startswith(scope.path)):
             row.fail("employee_code", _("cán bộ %(c)s thuộc đơn vị ngoài phạm vi bạn quản lý",
@@ -409,37 +481,75 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
             if email in emails_in_file:
                 row.fail("email", _("email trùng với dòng %(n)d", n=emails_in_file[email]))
             elif owner is not None and owner != code:
-                row.fail("email", _("email đã dùng cho cán bộ %(c)s", c=owner))
+                row.fail("email", _("email đã được dùng"))
             emails_in_file.setdefault(email, row.number)
         if status == "active" and left_on is not None:
             row.fail("left_on", _("chỉ ghi ngày nghỉ khi trạng thái là nghỉ việc"))
-        if status == "left" and left_on is None:
-            # Keep the date already recorded so re-importing changes nothing.
-            left_on = old.left_on if old is not None and old.left_on else today
+        if joined_on is not None and left_on is not None and joined_on >= left_on:
+            row.fail("joined_on", _("ngày tuyển dụng phải trước ngày nghỉ"))
         if row.failed or not result.ok:
             continue
 
-        values = {"full_name": full_name, "unit_id": unit[0], "category": category,
-                  "position": position, "is_leader": bool(is_leader),
-                  "is_it_officer": bool(is_it_officer), "email": email, "phone": phone,
-                  "status": status, "left_on": left_on}
+        attributes = {"unit_id": unit[0], "category": category, "position": position,
+                      "is_leader": bool(is_leader), "is_it_officer": bool(is_it_officer)}
         units_in_file.add(unit[0])
         if old is None:
+            start = joined_on
+            unit_start = history.units[unit[0]].valid_from
+            if start is None or (unit_start is not None and start < unit_start):
+                start = unit_start if start is None or unit_start > start else start
+            periods = _first_periods(start, attributes, status, left_on or effective)
+            if periods is None:
+                row.fail("left_on", _("ngày nghỉ phải sau ngày bắt đầu (%(d)s)",
+                                      d=format_day(start)))
+                continue
             result.add(Change(row.number, code, "created", name=full_name))
+            current = _current(periods, today)
             inserts.append({"employee_code": code, "search_name": _search_name(full_name),
-                            **values})
+                            "full_name": full_name, "email": email, "phone": phone,
+                            "joined_on": joined_on, **current})
+            new_periods[code] = periods
             continue
-        changed = {name: (getattr(old, name), new) for name, new in values.items()
-                   if getattr(old, name) != new}
-        if not changed:
+
+        periods = [dict(p) for p in timelines.get(old.id, [])]
+        before = [dict(p) for p in periods]
+        changed: dict[str, tuple[Any, Any]] = {}
+        since = None
+        problem = _change_periods(periods, attributes, status, left_on, effective, correct)
+        if problem:
+            row.fail("left_on" if status == "left" and left_on else "employee_code", problem)
+            continue
+        if joined_on != old.joined_on:
+            problem = _set_start(periods, joined_on)
+            if problem:
+                row.fail("joined_on", problem)
+                continue
+            changed["joined_on"] = (old.joined_on, joined_on)
+        current = _current(periods, today)
+        for name in ("full_name", "email", "phone"):
+            new = {"full_name": full_name, "email": email, "phone": phone}[name]
+            if getattr(old, name) != new:
+                changed[name] = (getattr(old, name), new)
+        if periods != before:
+            shown = _period_values(before, periods, effective, status, left_on)
+            for name, pair in shown.items():
+                changed.setdefault(name, pair)
+            if not correct:
+                since = left_on if status == "left" and left_on else effective
+        if not changed and periods == before:
             result.add(Change(row.number, code, "unchanged", name=full_name))
             continue
         if "unit_id" in changed:
             changed["unit_code"] = tuple(unit_code_by_id.get(u) for u in changed.pop("unit_id"))
         action = "left" if changed.get("status", (None, None))[1] == "left" else "updated"
-        result.add(Change(row.number, code, action, changed, name=full_name))
+        if since == today:
+            since = None
+        result.add(Change(row.number, code, action, changed, name=full_name, since=since))
         updates.append({"id": old.id, "search_name": _search_name(full_name),
-                        "updated_at": utcnow(), **values})
+                        "updated_at": utcnow(), "full_name": full_name, "email": email,
+                        "phone": phone, "joined_on": joined_on, **current})
+        if periods != before:
+            touched[old.id] = periods
 
     if not result.ok:
         result.changes.clear()
@@ -448,18 +558,171 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     if deactivate_missing:
         for code, old in existing.items():
             if old.unit_id in units_in_file and old.status != "left" and code not in seen_at:
+                periods = [dict(p) for p in timelines.get(old.id, [])]
+                if _change_periods(periods, {}, "left", effective, effective, False):
+                    continue  # a later change is recorded: leave them as they are
                 result.add(Change(0, code, "left", {"status": ("active", "left")},
                                   name=old.full_name))
-                updates.append({"id": old.id, "status": "left", "left_on": today,
-                                "updated_at": utcnow()})
+                updates.append({"id": old.id, "updated_at": utcnow(), **_current(periods, today)})
+                touched[old.id] = periods
     if dry_run:
         return result
     _write(insert(Official), inserts)
     _write(update(Official), updates)
     db.session.flush()
-    refresh_requirements(today)
+    if new_periods:
+        query = select(Official.employee_code, Official.id)
+        if len(new_periods) < 900:  # else reading them all is faster than a long IN list
+            query = query.where(Official.employee_code.in_(list(new_periods)))
+        ids = {code: official_id for code, official_id in db.session.execute(query)}
+        touched.update({ids[code]: periods for code, periods in new_periods.items()})
+    _write_periods(touched)
+    db.session.flush()
+    refresh_requirements(today, since=min(effective, today))
     result.applied = True
     return result
+
+
+def _unit_absent_message(history, record, day: date) -> str:
+    if record.valid_from is not None and record.valid_from > day:
+        return _("đơn vị %(c)s chỉ có từ ngày %(d)s", c=record.code,
+                 d=format_day(record.valid_from))
+    successor = history.units.get(history.successor(record.id, day))
+    if successor is not None and successor.id != record.id:
+        return _("đơn vị %(c)s đã ngừng hoạt động từ ngày %(d)s; nay thuộc %(s)s",
+                 c=record.code, d=format_day(record.valid_to + timedelta(days=1)),
+                 s=successor.code)
+    return _("đơn vị %(c)s không còn hoạt động vào ngày %(d)s", c=record.code,
+             d=format_day(day))
+
+
+def _timelines() -> dict[int, list[dict[str, Any]]]:
+    """Every official's periods in date order, as plain dicts (one query)."""
+    columns = [OfficialPeriod.id, OfficialPeriod.official_id, OfficialPeriod.valid_from,
+               OfficialPeriod.valid_to, *[getattr(OfficialPeriod, n) for n in PERIOD_FIELDS]]
+    timelines: dict[int, list[dict[str, Any]]] = {}
+    for row in db.session.execute(select(*columns)):
+        values = row._asdict()
+        timelines.setdefault(values.pop("official_id"), []).append(values)
+    for periods in timelines.values():
+        periods.sort(key=lambda p: p["valid_from"] or date.min)
+    return timelines
+
+
+def _first_periods(start: date | None, attributes: dict[str, Any], status: str,
+                   left_on: date) -> list[dict[str, Any]] | None:
+    from lms.org.history import day_before
+
+    if status != "left":
+        return [{"id": None, "valid_from": start, "valid_to": None, **attributes,
+                 "status": "active"}]
+    if start is not None and left_on <= start:
+        return None
+    return [{"id": None, "valid_from": start, "valid_to": day_before(left_on), **attributes,
+             "status": "active"},
+            {"id": None, "valid_from": left_on, "valid_to": None, **attributes,
+             "status": "left"}]
+
+
+def _covering(periods: list[dict[str, Any]], day: date) -> int | None:
+    for index, period in enumerate(periods):
+        if ((period["valid_from"] is None or period["valid_from"] <= day)
+                and (period["valid_to"] is None or period["valid_to"] >= day)):
+            return index
+    return None
+
+
+def _change_periods(periods: list[dict[str, Any]], attributes: dict[str, Any], status: str,
+                    left_on: date | None, effective: date, correct: bool) -> str | None:
+    """Make ``periods`` say ``attributes`` and ``status`` from the right day on; returns
+    why it cannot (translated) or None. Periods are edited in place."""
+    from lms.org.history import day_before
+
+    if not periods:
+        return None
+    last = periods[-1]
+    values = {**attributes, "status": status}
+    if status == "left":
+        if last["status"] == "left" and left_on and left_on != last["valid_from"]:
+            # Correcting the day they left: move the boundary with the period before.
+            previous = periods[-2] if len(periods) > 1 else None
+            if previous is None or (previous["valid_from"] is not None
+                                    and left_on <= previous["valid_from"]):
+                return _("ngày nghỉ %(d)s không hợp lệ với quá trình công tác đã ghi",
+                         d=format_day(left_on))
+            previous["valid_to"], last["valid_from"] = day_before(left_on), left_on
+        day = left_on or (last["valid_from"] if last["status"] == "left" else effective)
+    else:
+        day = effective
+    if day is None:
+        day = effective
+    index = _covering(periods, day)
+    if index is None:
+        return _("ngày %(d)s trước ngày tuyển dụng", d=format_day(day))
+    target = periods[index]
+    if all(target[k] == v for k, v in values.items()):
+        return None
+    if correct:
+        target.update(values)
+        return None
+    if target is not last:
+        return _("ngày hiệu lực %(d)s trước lần thay đổi gần nhất (%(last)s); dùng --correct "
+                 "để sửa quá trình đã ghi", d=format_day(day),
+                 last=format_day(last["valid_from"]))
+    if last["valid_from"] == day:
+        last.update(values)
+    else:
+        last["valid_to"] = day_before(day)
+        periods.append({**last, "id": None, "valid_from": day, "valid_to": None, **values})
+    return None
+
+
+def _set_start(periods: list[dict[str, Any]], joined_on: date | None) -> str | None:
+    first = periods[0]
+    if joined_on is not None and first["valid_to"] is not None and joined_on > first["valid_to"]:
+        return _("ngày tuyển dụng sau lần thay đổi đầu tiên (%(d)s)",
+                 d=format_day(first["valid_to"]))
+    first["valid_from"] = joined_on
+    return None
+
+
+def _current(periods: list[dict[str, Any]], today: date) -> dict[str, Any]:
+    """Today's values (or, before someone joins, their first) for the officials row."""
+    index = _covering(periods, today)
+    period = periods[index if index is not None else 0]
+    values = {name: period[name] for name in PERIOD_FIELDS}
+    values["left_on"] = period["valid_from"] if period["status"] == "left" else None
+    return values
+
+
+def _period_values(before: list[dict[str, Any]], after: list[dict[str, Any]], effective: date,
+                   status: str, left_on: date | None) -> dict[str, tuple[Any, Any]]:
+    """What the preview shows of a dated change: each attribute before → after."""
+    day = left_on if status == "left" and left_on else effective
+    old_i, new_i = _covering(before, day), _covering(after, day)
+    if old_i is None or new_i is None:
+        return {}
+    old, new = before[old_i], after[new_i]
+    changed = {name: (old[name], new[name]) for name in PERIOD_FIELDS if old[name] != new[name]}
+    old_left = before[-1]["valid_from"] if before[-1]["status"] == "left" else None
+    new_left = after[-1]["valid_from"] if after[-1]["status"] == "left" else None
+    if old_left != new_left and new_left is not None:
+        changed["left_on"] = (old_left, new_left)
+    return changed
+
+
+def _write_periods(touched: dict[int, list[dict[str, Any]]]) -> None:
+    """Store the changed timelines: update the periods that exist, insert the new."""
+    inserts, updates = [], []
+    for official_id, periods in touched.items():
+        for period in periods:
+            values = {k: period[k] for k in ("valid_from", "valid_to", *PERIOD_FIELDS)}
+            if period["id"] is None:
+                inserts.append({"official_id": official_id, **values})
+            else:
+                updates.append({"id": period["id"], **values})
+    _write(update(OfficialPeriod), updates)
+    _write(insert(OfficialPeriod), inserts)
 
 
 def _search_name(full_name: str) -> str:
@@ -571,15 +834,23 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
     return result
 
 
+# kind -> importer; lms.org.changes adds "unit_changes".
 IMPORTERS = {"units": import_units, "officials": import_officials, "training": import_training}
 
 
 def run_import(kind: str, filename: str, data: bytes, **options: Any) -> ImportResult:
     """Run the ``kind`` importer; an applied import is written to the audit log."""
+    import lms.org.changes  # noqa: F401  (registers its importer)
+
     result = IMPORTERS[kind](filename, data, **options)
     if result.ok and not options.get("dry_run"):
+        detail: dict[str, Any] = {"kind": kind, "rows": result.rows, **result.counts}
+        if options.get("effective"):
+            detail["effective"] = options["effective"].isoformat()
+        if options.get("correct"):
+            detail["correction"] = True  # history rewritten, not a dated change
         record("import", target=f"{kind}: {filename}", unit=options.get("scope"),
-               detail={"kind": kind, "rows": result.rows, **result.counts})
+               detail=detail)
     return result
 
 

@@ -7,8 +7,9 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, func, select, update
 
 from lms.extensions import db
-from lms.org.models import LEVELS, Official, Unit
+from lms.org.models import LEVELS, Official, Unit, UnitPeriod
 from lms.util.text import fold
+from lms.util.time import local_today
 
 
 def create_unit(code: str, name: str, level: str, parent: Unit | None = None) -> Unit:
@@ -18,8 +19,18 @@ def create_unit(code: str, name: str, level: str, parent: Unit | None = None) ->
     db.session.add(unit)
     db.session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    # One period for every date, as a unit of the plain units file.
+    db.session.add(UnitPeriod(unit_id=unit.id, name=name, level=level,
+                              parent_id=parent.id if parent else None))
     db.session.flush()
     return unit
+
+
+def exists_today(today: date, column=None) -> ColumnElement[bool]:
+    """SQL: the unit exists on ``today`` (not merged, abolished or only planned)."""
+    from lms.org.history import valid_on
+
+    return valid_on(Unit.valid_from, Unit.valid_to, today)
 
 
 def communes() -> list[Unit]:
@@ -98,7 +109,8 @@ def children_with_counts(unit: Unit) -> list[tuple[Unit, int]]:
     )
     count_of = dict(db.session.execute(counts).tuples().all())
     children = db.session.scalars(
-        select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.level, Unit.name))
+        select(Unit).where(Unit.parent_id == unit.id, exists_today(local_today()))
+        .order_by(Unit.level, Unit.name))
     return [(child, count_of.get(child.id, 0)) for child in children]
 
 

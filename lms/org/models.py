@@ -29,9 +29,23 @@ class Unit(db.Model):
         default="/",
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The days the unit exists (both inclusive; None = open). name, level and parent
+    # above are the values of today (or of the unit's last day once it has ended);
+    # what they were on any date is in unit_periods.
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    # How it ended: "merged" (into successor) or "abolished" (successor = its parent then).
+    ended_by: Mapped[str | None] = mapped_column(String(10))
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
-    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", back_populates="children")
-    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", back_populates="children",
+                                               foreign_keys=[parent_id])
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name",
+                                                foreign_keys=[parent_id])
+
+    def exists_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_to is None or self.valid_to >= day))
 
     @property
     def depth(self) -> int:
@@ -39,6 +53,25 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.level}>"
+
+
+class UnitPeriod(db.Model):
+    """What a unit was called, its level and its parent from one date to another.
+
+    Both ends inclusive; None means "since always" / "still". A unit's periods
+    are contiguous and the last one ends with the unit (valid_to) or is open.
+    """
+
+    __tablename__ = "unit_periods"
+    __table_args__ = (Index("ix_unit_periods_unit_id_valid_from", "unit_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    name: Mapped[str] = mapped_column(String(255))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
 
 
 class Official(db.Model):
@@ -66,6 +99,8 @@ class Official(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="active")
     left_on: Mapped[date | None]
+    # Ngày tuyển dụng: not counted by the indicator before it.
+    joined_on: Mapped[date | None]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -75,6 +110,37 @@ class Official(db.Model):
 
     def __repr__(self) -> str:
         return f"<Official {self.employee_code}>"
+
+
+# The attributes of an official that change over time (unit_id, category, ...):
+# the columns of Official above hold today's values, official_periods every value
+# with the dates it held.
+PERIOD_FIELDS = ("unit_id", "category", "position", "is_leader", "is_it_officer", "status")
+
+
+class OfficialPeriod(db.Model):
+    """An official's assignment from one date to another (both inclusive; None = open).
+
+    An official's periods are contiguous and exactly one is open (valid_to None).
+    A period with status "left" starts on the day they left.
+    """
+
+    __tablename__ = "official_periods"
+    __table_args__ = (
+        Index("ix_official_periods_official_id_valid_from", "official_id", "valid_from"),
+        Index("ix_official_periods_unit_id_status", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"))
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    category: Mapped[str] = mapped_column(String(20))
+    position: Mapped[str | None] = mapped_column(String(255))
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    is_it_officer: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(10), default="active")
 
 
 class PendingImport(db.Model):

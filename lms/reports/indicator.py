@@ -6,21 +6,25 @@ or before D and still valid on D. An official with no required course is not
 trained, and is counted apart (it points at a missing rule).
 
 Everything is set-based: one aggregate query gives each unit's own counts for
-any number of dates; the roll-up over the tree is a pass over ~1,000 units in
-Python. Never a query per official or per unit.
+one date, or for any number of dates; the roll-up over the tree is a pass over
+~1,000 units in Python. Never a query per official or per unit. Each date is
+read with the organisation of that date: the unit tree valid then and each
+official's period then (lms.org.history).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
+    Date,
     and_,
     case,
     func,
@@ -36,8 +40,9 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning.models import Completion, ExternalTraining, Requirement
 from lms.learning.requirements import courses_with_rules, rules_condition
-from lms.org.logic import subtree_condition
-from lms.org.models import Official, Unit
+from lms.org.history import STRUCTURES, UnitHistory, UnitState, valid_on
+from lms.org.models import Official, OfficialPeriod, Unit
+from lms.util.time import local_today
 
 CYCLES = ("all", "year")
 
@@ -67,14 +72,38 @@ def window_start(course: Course, as_of: date, cycle: str) -> date:
 
 
 # --- the query -----------------------------------------------------------------------
+#
+# Everything is read from the official periods valid on each date: the unit an
+# official belonged to then and the attributes that decided their required
+# courses then (DESIGN.md, "Which structure a report uses"). A unit's level on a
+# date comes from the unit history, as the set of units that had each level.
 
 
-def _completions(course_ids: list[int], until: date, scope: Unit | None):
+class _Levels:
+    """level_in(levels) for rules_condition: the units that had one of ``levels`` on
+    a date, as an IN list of ids (the unit history is small and in memory)."""
+
+    def __init__(self, history: UnitHistory, day: date) -> None:
+        self.by_level: dict[str, list[int]] = {}
+        for unit_id, state in history.tree_on(day).items():
+            self.by_level.setdefault(state.level, []).append(unit_id)
+
+    def __call__(self, levels: list[str]) -> ColumnElement[bool]:
+        ids = sorted(i for level in levels for i in self.by_level.get(level, []))
+        return OfficialPeriod.unit_id.in_(ids) if ids else literal(False)
+
+
+def _required(courses: list[Course], history: UnitHistory, day: date
+              ) -> dict[int, ColumnElement[bool]]:
+    levels = _Levels(history, day)
+    return {c.id: rules_condition(c.required_for, OfficialPeriod.is_leader,
+                                  OfficialPeriod.is_it_officer, levels) for c in courses}
+
+
+def _completions(course_ids: list[int], until: date, officials):
     """Every relevant completion as (official, course, date): online ones through
-    the official's account, and external training records. Filters go inside
-    each branch, so a district's report reads only its own officials' records.
-    (No course filter on the online branch: SQLite then reads each learner's
-    completions in one probe of the covering index instead of one per course.)"""
+    the official's account, and external training records; ``officials`` (a SELECT
+    of ids, or None for all) keeps a district's report to its own people."""
     online = (
         select(Official.id.label("official_id"), Completion.course_id.label("course_id"),
                Completion.completed_on.label("completed_on"))
@@ -86,22 +115,15 @@ def _completions(course_ids: list[int], until: date, scope: Unit | None):
                ExternalTraining.completed_on)
         .where(ExternalTraining.course_id.in_(course_ids), ExternalTraining.completed_on <= until)
     )
-    if scope is not None:
-        external = external.join(Official, Official.id == ExternalTraining.official_id)
-        online = online.where(in_subtree(scope))
-        external = external.where(in_subtree(scope))
+    if officials is not None:
+        online = online.where(Official.id.in_(officials))
+        external = external.where(ExternalTraining.official_id.in_(officials))
     return union_all(online, external).subquery("completion_dates")
 
 
-def in_subtree(scope: Unit) -> ColumnElement[bool]:
-    """Officials of the subtree, phrased so the planner starts from the units' path
-    range and reads officials by unit (not a scan of every official)."""
-    return Official.unit_id.in_(select(Unit.id).where(subtree_condition(scope)))
-
-
-def _done_flags(courses: list[Course], dates: list[date], cycle: str, scope: Unit | None):
+def _done_flags(courses: list[Course], dates: list[date], cycle: str, officials):
     """Per official: 1/0 for "holds a valid completion of course c on date k"."""
-    raw = _completions([c.id for c in courses], max(dates), scope)
+    raw = _completions([c.id for c in courses], max(dates), officials)
     columns = [raw.c.official_id]
     for k, as_of in enumerate(dates):
         for course in courses:
@@ -133,11 +155,6 @@ def _trained_exists(courses: list[Course], required: dict[int, ColumnElement[boo
                 *[or_(not_(required[c.id]), _holds(c, as_of, cycle)) for c in courses])
 
 
-def _active_on(as_of: date) -> ColumnElement[bool]:
-    return or_(Official.status != "left", and_(Official.left_on.is_not(None),
-                                                Official.left_on > as_of))
-
-
 def _trained_on(k: int, courses: list[Course], required: dict[int, ColumnElement[bool]],
                 done) -> ColumnElement[bool]:
     if not courses:
@@ -147,44 +164,83 @@ def _trained_on(k: int, courses: list[Course], required: dict[int, ColumnElement
     return and_(or_(*required.values()), *satisfied)
 
 
-def unit_counts(dates: list[date], cycle: str = "all",
-                scope: Unit | None = None) -> dict[int, list[tuple[int, int, int]]]:
-    """{unit_id: [(total, trained, no_requirement) for each date]}, units' own officials."""
+def _counted_on(day) -> ColumnElement[bool]:
+    """The period holds on ``day`` and the official was serving (not left)."""
+    return and_(valid_on(OfficialPeriod.valid_from, OfficialPeriod.valid_to, day),
+                OfficialPeriod.status == "active")
+
+
+def _in_units(unit_ids: Collection[int] | None) -> ColumnElement[bool]:
+    return literal(True) if unit_ids is None else OfficialPeriod.unit_id.in_(sorted(unit_ids))
+
+
+def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int] | None = None,
+                history: UnitHistory | None = None) -> dict[int, list[tuple[int, int, int]]]:
+    """{unit_id: [(total, trained, no_requirement) for each date]}: the officials whose
+    period on each date places them in that unit (``unit_ids``: only those units)."""
     if cycle not in CYCLES:
         raise ValueError(f"cycle must be one of {CYCLES}")
+    history = history or UnitHistory.load()
     courses = courses_with_rules()
-    required = {c.id: rules_condition(c.required_for) for c in courses}
-    any_required = or_(*required.values()) if courses else literal(False)
-    columns: list[Any] = [Official.unit_id]
-    statement_from = select(Official).join(Unit, Unit.id == Official.unit_id)
-    # One date (the report): EXISTS probes per required course are fastest. Several
-    # dates (the 12-month trend): one pass computing per-official flags for all dates.
-    done = _done_flags(courses, dates, cycle, scope) if courses and len(dates) > 1 else None
-    for k, as_of in enumerate(dates):
-        active = _active_on(as_of)
-        if done is not None:
-            trained = _trained_on(k, courses, required, done)
-        else:
-            trained = _trained_exists(courses, required, as_of, cycle)
-        columns += [
-            func.sum(case((active, 1), else_=0)),
-            func.sum(case((and_(active, trained), 1), else_=0)),
-            func.sum(case((and_(active, not_(any_required)), 1), else_=0)),
-        ]
-    statement = statement_from.with_only_columns(*columns)
-    if done is not None:
-        statement = statement.outerjoin(done, done.c.official_id == Official.id)
-    if scope is not None:
-        statement = statement.where(in_subtree(scope))
-    statement = statement.group_by(Official.unit_id)
     result: dict[int, list[tuple[int, int, int]]] = {}
+    if len(dates) == 1 or not courses:
+        # One date (the report): EXISTS probes per required course are fastest.
+        for k, as_of in enumerate(dates):
+            required = _required(courses, history, as_of)
+            any_required = or_(*required.values()) if courses else literal(False)
+            trained = _trained_exists(courses, required, as_of, cycle)
+            statement = (
+                select(OfficialPeriod.unit_id, func.count(),
+                       func.sum(case((trained, 1), else_=0)),
+                       func.sum(case((not_(any_required), 1), else_=0)))
+                .join(Official, Official.id == OfficialPeriod.official_id)
+                .where(_counted_on(as_of), _in_units(unit_ids))
+                .group_by(OfficialPeriod.unit_id)
+            )
+            for row in db.session.execute(statement):
+                per_date = result.setdefault(row[0], [(0, 0, 0)] * len(dates))
+                per_date[k] = (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
+        return result
+    # Several dates (the 12-month trend): one pass computing per-official flags for
+    # all dates, joined to the period each official held on each date.
+    days = union_all(*[select(literal(k).label("k"), literal(d, Date).label("day"))
+                       for k, d in enumerate(dates)]).cte("days")
+    officials = None if unit_ids is None else select(OfficialPeriod.official_id).where(
+        _in_units(unit_ids))
+    done = _done_flags(courses, dates, cycle, officials)
+    trained_whens, no_requirement_whens = [], []
+    for k, as_of in enumerate(dates):
+        required = _required(courses, history, as_of)
+        trained_whens.append((and_(days.c.k == k, _trained_on(k, courses, required, done)), 1))
+        no_requirement_whens.append((and_(days.c.k == k, not_(or_(*required.values()))), 1))
+    statement = (
+        select(days.c.k, OfficialPeriod.unit_id, func.count(),
+               func.sum(case(*trained_whens, else_=0)),
+               func.sum(case(*no_requirement_whens, else_=0)))
+        .select_from(OfficialPeriod)
+        .join(days, _counted_on(days.c.day))
+        .outerjoin(done, done.c.official_id == OfficialPeriod.official_id)
+        .where(_in_units(unit_ids))
+        .group_by(days.c.k, OfficialPeriod.unit_id)
+    )
     for row in db.session.execute(statement):
-        values = [int(v or 0) for v in row[1:]]
-        result[row[0]] = [tuple(values[i:i + 3]) for i in range(0, len(values), 3)]
+        per_date = result.setdefault(row[1], [(0, 0, 0)] * len(dates))
+        per_date[int(row[0])] = (int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))
     return result
 
 
 # --- the report ----------------------------------------------------------------------
+
+
+@dataclass
+class Absorbed:
+    unit_code: str
+    unit_name: str
+    on: date
+
+    def as_json(self) -> dict[str, str]:
+        return {"unit_code": self.unit_code, "unit_name": self.unit_name,
+                "on": self.on.isoformat()}
 
 
 @dataclass
@@ -201,6 +257,8 @@ class ReportRow:
     own_total: int = 0
     own_trained: int = 0
     target_percent: Decimal = Decimal(100)
+    # Units merged into this one (shown on the page and in the exports).
+    absorbed: list[Absorbed] = field(default_factory=list)
 
     @property
     def percent_trained(self) -> Decimal:
@@ -225,6 +283,7 @@ class ReportRow:
             "percent_trained": float(self.percent_trained),
             "target_percent": float(self.target_percent),
             "officials_remaining": self.officials_remaining,
+            "absorbed": [a.as_json() for a in self.absorbed],
         }
 
 
@@ -234,78 +293,155 @@ class ComplianceReport:
     cycle: str
     root: ReportRow
     rows: list[ReportRow] = field(default_factory=list)  # the root first, tree order
+    structure: str = "as-of"
 
     @property
     def no_requirement(self) -> int:
         return self.root.no_requirement
 
 
-def _tree(scope: Unit | None) -> tuple[list[Unit], Unit]:
-    statement = select(Unit)
-    if scope is not None:
-        statement = statement.where(subtree_condition(scope))
-    units = list(db.session.scalars(statement))
-    if scope is None:
-        roots = [u for u in units if u.parent_id is None]
-        if not roots:
-            raise LookupError("no units yet")
-        scope = roots[0]
-    return units, scope
+class StructureError(LookupError):
+    """The unit asked for has no tree in the structure asked for (translated message)."""
 
 
-def compliance_reports(scope: Unit | None, dates: list[date],
-                       cycle: str = "all") -> list[ComplianceReport]:
-    """The report for every date in ``dates`` from one aggregate query."""
-    units, root = _tree(scope)
-    counts = unit_counts(dates, cycle, scope if scope is not None else None)
-    code_of = {u.id: u.code for u in units}
-    if root.parent_id is not None:  # the scope's own parent lies outside the subtree
-        code_of[root.parent_id] = db.session.get(Unit, root.parent_id).code
-    children: dict[int | None, list[Unit]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit)
+@dataclass
+class _Layout:
+    """The units of one report and where each official's unit of D is counted."""
+
+    order: list[int]  # report rows, depth first
+    states: dict[int, UnitState]  # name, level and parent shown for each row
+    depth: dict[int, int]
+    counted_in: dict[int, int]  # unit of D -> row (itself as-of; its successor restated)
+
+
+def _layout(history: UnitHistory, root_id: int, tree_day: date, structure: str,
+            today: date) -> _Layout:
+    tree = history.tree_on(tree_day)
+    children: dict[int | None, list[int]] = {}
+    for unit_id, state in tree.items():
+        children.setdefault(state.parent_id, []).append(unit_id)
     for siblings in children.values():
-        siblings.sort(key=lambda u: (u.level != "department", u.level, u.name))
-    order: list[Unit] = []
-    stack = [root]
+        siblings.sort(key=lambda u: (tree[u].level != "department", tree[u].level,
+                                     tree[u].name, history.units[u].code))
+    order, depth, stack = [], {root_id: 0}, [root_id]
     while stack:  # depth-first, parents before children
-        unit = stack.pop()
-        order.append(unit)
-        stack.extend(reversed(children.get(unit.id, [])))
-    base_depth = root.depth
+        unit_id = stack.pop()
+        order.append(unit_id)
+        for child in children.get(unit_id, []):
+            depth[child] = depth[unit_id] + 1
+        stack.extend(reversed(children.get(unit_id, [])))
+    in_report = set(order)
+    if structure == "as-of":
+        counted_in = {u: u for u in order}
+    else:
+        counted_in = {}
+        for unit_id in history.units:
+            successor = history.successor(unit_id, today)
+            if successor in in_report:
+                counted_in[unit_id] = successor
+    return _Layout(order, {u: tree[u] for u in order}, depth, counted_in)
+
+
+def _root_id(history: UnitHistory, scope: Unit | None, day: date) -> int:
+    if scope is not None:
+        return scope.id
+    roots = sorted((u for u, s in history.tree_on(day).items() if s.parent_id is None),
+                   key=lambda u: history.units[u].code)
+    if not roots:
+        raise LookupError("no units yet")
+    return roots[0]
+
+
+def compliance_reports(scope: Unit | None, dates: list[date], cycle: str = "all",
+                       structure: str = "as-of", today: date | None = None,
+                       history: UnitHistory | None = None) -> list[ComplianceReport]:
+    """The report for every date in ``dates`` (set-based: one aggregate query per call,
+    or one per date for a single date).
+
+    ``as-of``: each date's own tree, officials under their unit of that date.
+    ``current`` (restated): today's tree, each official of the date counted under
+    the unit that carries their unit of that date today, through merges.
+    """
+    if structure not in STRUCTURES:
+        raise ValueError(f"structure must be one of {STRUCTURES}")
+    today = today or local_today()
+    history = history or UnitHistory.load()
+    layouts: list[_Layout] = []
+    for as_of in dates:
+        tree_day = as_of if structure == "as-of" else today
+        root_id = _root_id(history, scope, tree_day)
+        record = history.units[root_id]
+        if not record.exists_on(tree_day):
+            raise StructureError(_absent(record, tree_day, structure))
+        if structure == "current" and layouts:
+            layouts.append(layouts[0])  # today's tree for every date
+        else:
+            layouts.append(_layout(history, root_id, tree_day, structure, today))
+    wanted = set().union(*(layout.counted_in for layout in layouts))
+    everything = scope is None and structure == "as-of" and len(dates) == 1
+    counts = unit_counts(dates, cycle, None if everything else wanted, history)
+    absorbed = history.absorbed(today if structure == "current" else max(dates) +
+                                timedelta(days=1))
     reports = []
     for k, as_of in enumerate(dates):
-        rows = {u.id: ReportRow(
-            unit_id=u.id, unit_code=u.code, unit_name=u.name, level=u.level,
-            parent_code=code_of.get(u.parent_id) if u.parent_id else None,
-            depth=u.depth - base_depth, target_percent=target_for(u.level)) for u in order}
+        layout = layouts[k]
+        shown_absorbed = history.absorbed(today if structure == "current"
+                                          else as_of + timedelta(days=1)) if k else absorbed
+        rows: dict[int, ReportRow] = {}
+        for unit_id in layout.order:
+            state = layout.states[unit_id]
+            parent = state.parent_id
+            rows[unit_id] = ReportRow(
+                unit_id=unit_id, unit_code=history.units[unit_id].code, unit_name=state.name,
+                level=state.level,
+                parent_code=history.units[parent].code if parent is not None else None,
+                depth=layout.depth[unit_id], target_percent=target_for(state.level),
+                absorbed=[Absorbed(r.code, r.last.name, on)
+                          for r, on in shown_absorbed.get(unit_id, [])])
         for unit_id, per_date in counts.items():
-            if unit_id in rows:
-                total, trained, no_req = per_date[k]
-                row = rows[unit_id]
-                row.own_total, row.own_trained = total, trained
-                row.officials_total, row.officials_trained, row.no_requirement = (
-                    total, trained, no_req)
-        for unit in reversed(order):  # children before parents: add each to its parent
-            if unit.id != root.id and unit.parent_id in rows:
-                parent, row = rows[unit.parent_id], rows[unit.id]
-                parent.officials_total += row.officials_total
-                parent.officials_trained += row.officials_trained
-                parent.no_requirement += row.no_requirement
-        ordered = [rows[u.id] for u in order]
-        reports.append(ComplianceReport(as_of, cycle, ordered[0], ordered))
+            target = layout.counted_in.get(unit_id)
+            if target is None:
+                continue
+            total, trained, no_req = per_date[k]
+            row = rows[target]
+            row.own_total += total
+            row.own_trained += trained
+            row.no_requirement += no_req
+        for row in rows.values():
+            row.officials_total, row.officials_trained = row.own_total, row.own_trained
+        root_id = layout.order[0]
+        for unit_id in reversed(layout.order):  # children before parents
+            parent = layout.states[unit_id].parent_id
+            if unit_id != root_id and parent in rows:
+                rows[parent].officials_total += rows[unit_id].officials_total
+                rows[parent].officials_trained += rows[unit_id].officials_trained
+                rows[parent].no_requirement += rows[unit_id].no_requirement
+        ordered = [rows[u] for u in layout.order]
+        reports.append(ComplianceReport(as_of, cycle, ordered[0], ordered, structure))
     return reports
 
 
-def compliance_report(scope: Unit | None, as_of: date, cycle: str = "all") -> ComplianceReport:
-    return compliance_reports(scope, [as_of], cycle)[0]
+def _absent(record, day: date, structure: str) -> str:
+    if record.valid_from is not None and record.valid_from > day:
+        return _("Đơn vị %(c)s thành lập từ ngày %(d)s, chưa có vào ngày %(day)s. Hãy xem theo "
+                 "cơ cấu hiện nay.", c=record.code, d=record.valid_from.strftime("%d/%m/%Y"),
+                 day=day.strftime("%d/%m/%Y"))
+    return _("Đơn vị %(c)s đã ngừng hoạt động từ ngày %(d)s. Hãy xem báo cáo của đơn vị tiếp "
+             "nhận.", c=record.code,
+             d=(record.valid_to + timedelta(days=1)).strftime("%d/%m/%Y"))
+
+
+def compliance_report(scope: Unit | None, as_of: date, cycle: str = "all",
+                      structure: str = "as-of", today: date | None = None
+                      ) -> ComplianceReport:
+    return compliance_reports(scope, [as_of], cycle, structure, today)[0]
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:
     """The last ``months`` month ends up to ``as_of`` (as_of itself last)."""
     ends = []
     current = as_of.replace(day=1) - timedelta(days=1)
-    for _ in range(months - 1):
+    for _i in range(months - 1):
         ends.append(current)
         current = current.replace(day=1) - timedelta(days=1)
     return [*reversed(ends), as_of]
@@ -337,41 +473,51 @@ class UntrainedOfficial:
 
 
 def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
-                        limit: int | None = None, offset: int = 0) -> Iterator[UntrainedOfficial]:
-    """Active officials of the subtree not trained on ``as_of``, streamed in tree order.
+                        limit: int | None = None, offset: int = 0, structure: str = "as-of",
+                        today: date | None = None) -> Iterator[UntrainedOfficial]:
+    """Active officials of the subtree not trained on ``as_of``, streamed by unit and
+    name, each under their unit of that date (as-of) or its successor (current).
 
     An official with no required course is listed with no missing course.
     """
+    today = today or local_today()
+    history = UnitHistory.load()
+    tree_day = as_of if structure == "as-of" else today
+    root_id = _root_id(history, scope, tree_day)
+    if not history.units[root_id].exists_on(tree_day):
+        return
+    layout = _layout(history, root_id, tree_day, structure, today)
+    shown = {u: (history.units[target].code, layout.states[target].name)
+             for u, target in layout.counted_in.items()}
     courses = courses_with_rules()
-    required = {c.id: rules_condition(c.required_for) for c in courses}
+    required = _required(courses, history, as_of)
     since = {c.id: aliased(Requirement, name=f"req_{c.id}") for c in courses}
     columns: list[Any] = [Official.id, Official.employee_code, Official.full_name,
-                          Official.position, Unit.code, Unit.name]
+                          OfficialPeriod.position, OfficialPeriod.unit_id]
     for course in courses:
         # "missing" = required and not held; computed in SQL so Python only formats.
         missing = and_(required[course.id], not_(_holds(course, as_of, cycle)))
         columns += [case((missing, 1), else_=0), since[course.id].since]
     statement = (
-        select(*columns).select_from(Official).join(Unit, Unit.id == Official.unit_id)
-        .where(_active_on(as_of), not_(_trained_exists(courses, required, as_of, cycle)))
+        select(*columns).select_from(OfficialPeriod)
+        .join(Official, Official.id == OfficialPeriod.official_id)
+        .where(_counted_on(as_of), _in_units(layout.counted_in),
+               not_(_trained_exists(courses, required, as_of, cycle)))
     )
     for course in courses:
         alias = since[course.id]
         statement = statement.outerjoin(alias, and_(alias.official_id == Official.id,
                                                     alias.course_id == course.id))
-    if scope is not None:
-        statement = statement.where(in_subtree(scope))
-    # Grouped by unit (in the order units were created, which follows the units file)
-    # and by name: the order of an index, so nothing is sorted in memory.
-    statement = statement.order_by(Official.unit_id, Official.full_name, Official.id)
+    statement = statement.order_by(OfficialPeriod.unit_id, Official.full_name, Official.id)
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     result = db.session.execute(statement.execution_options(yield_per=2000))
     for row in result.tuples():
         missing = []
         for index, course in enumerate(courses):
-            if row[6 + 2 * index]:
-                start = row[7 + 2 * index] or as_of
+            if row[5 + 2 * index]:
+                start = row[6 + 2 * index] or as_of
                 due = start + timedelta(days=course.due_days) if course.due_days else None
                 missing.append(MissingCourse(course, due, due is not None and as_of > due))
-        yield UntrainedOfficial(row[0], row[1], row[2], row[4], row[5], row[3], missing)
+        code, name = shown[row[4]]
+        yield UntrainedOfficial(row[0], row[1], row[2], code, name, row[3], missing)
