@@ -91,14 +91,14 @@ def import_unit_changes(filename: str, data: bytes, *, scope: Unit | None = None
             continue
         wanted.append(_Wanted(row, row.number, day, action, code, name, level,
                               text(row.raw("parent_code")), text(row.raw("into_code"))))
-    if not result.ok:
-        return result
+    # The rows that could be read are checked too, so one pass shows every problem.
 
     editor = UnitEditor.load()
     moves = _OfficialMoves(editor)
     wanted.sort(key=lambda w: (w.day, w.number))
+    created_later = {w.code: w.day for w in reversed(wanted) if w.action == "create"}
     for w in wanted:
-        _check_and_apply(w, editor, moves, result, today)
+        _check_and_apply(w, editor, moves, result, today, created_later)
     if not result.ok:
         result.changes.clear()
         result.counts.clear()
@@ -114,16 +114,23 @@ def import_unit_changes(filename: str, data: bytes, *, scope: Unit | None = None
 
 
 def _check_and_apply(w: _Wanted, editor: UnitEditor, moves: _OfficialMoves,
-                     result: ImportResult, today: date) -> None:
+                     result: ImportResult, today: date, created_later: dict[str, date]) -> None:
     row = w.row
     record = editor.by_code.get(w.code)
     when = format_day(w.day)
     planned = _(" (dự kiến)") if w.day > today else ""
 
+    def unknown(code: str, column: str) -> None:
+        if code in created_later:  # created by a later row of this file
+            row.fail(column, _("đơn vị %(c)s chỉ có từ ngày %(d)s", c=code,
+                               d=format_day(created_later[code])))
+        else:
+            row.fail(column, _("không có đơn vị '%(c)s'", c=code))
+
     def exists(code: str, column: str) -> UnitRecord | None:
         other = editor.by_code.get(code)
         if other is None:
-            row.fail(column, _("không có đơn vị '%(c)s'", c=code))
+            unknown(code, column)
             return None
         if not other.exists_on(w.day):
             row.fail(column, _unit_absent(other, w.day))
@@ -150,7 +157,7 @@ def _check_and_apply(w: _Wanted, editor: UnitEditor, moves: _OfficialMoves,
         return
 
     if record is None:
-        row.fail("unit_code", _("không có đơn vị '%(c)s'", c=w.code))
+        unknown(w.code, "unit_code")
         return
     if not record.exists_on(w.day):
         row.fail("unit_code", _unit_absent(record, w.day))

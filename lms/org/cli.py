@@ -49,7 +49,7 @@ def _report(result: ImportResult, dry_run: bool, show_all: bool) -> None:
         click.echo(f"Imported {result.rows} row(s): {result.summary()}.")
 
 
-def import_command(group: AppGroup):
+def import_command(group: AppGroup, name: str = "import"):
     """The FILE argument and the options every import shares."""
 
     def decorate(function):
@@ -62,7 +62,7 @@ def import_command(group: AppGroup):
                                                    path_type=Path)),
         ):
             function = option(function)
-        return group.command("import")(function)
+        return group.command(name)(function)
 
     return decorate
 
@@ -73,13 +73,41 @@ def import_units_command(file: Path, dry_run: bool, show_all: bool) -> None:
     _run("units", file, dry_run, show_all)
 
 
+@import_command(units_cli, "change")
+def change_units_command(file: Path, dry_run: bool, show_all: bool) -> None:
+    """Apply dated unit changes (effective_on, action, unit_code, name, level,
+    parent_code, into_code): create, rename, move, merge, abolish."""
+    _run("unit_changes", file, dry_run, show_all)
+
+
+@units_cli.command("refresh")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+def refresh_command(today) -> None:
+    """Bring today's values up to date with dated changes whose day has come (run daily)."""
+    from lms.learning.requirements import refresh_requirements
+    from lms.org.history import apply_current
+    from lms.util.time import local_today
+
+    day = today.date() if today else local_today()
+    units, officials = apply_current(day)
+    refresh_requirements(day)
+    db.session.commit()
+    click.echo(f"{units} unit(s) and {officials} official(s) brought up to {day.isoformat()}.")
+
+
 @import_command(officials_cli)
 @click.option("--deactivate-missing", is_flag=True,
               help="Mark active officials of the file's units who are not in it as left.")
+@click.option("--effective", type=click.DateTime(["%Y-%m-%d"]),
+              help="YYYY-MM-DD: the day the file's changes take effect (default today).")
+@click.option("--correct", is_flag=True,
+              help="Rewrite the period valid on --effective instead of starting a new one "
+                   "(a correction of history; named in the audit log).")
 def import_officials_command(file: Path, dry_run: bool, show_all: bool,
-                             deactivate_missing: bool) -> None:
+                             deactivate_missing: bool, effective, correct: bool) -> None:
     """Import the officials roster (CSV or XLSX, columns in DESIGN.md)."""
-    _run("officials", file, dry_run, show_all, deactivate_missing=deactivate_missing)
+    _run("officials", file, dry_run, show_all, deactivate_missing=deactivate_missing,
+         effective=effective.date() if effective else None, correct=correct)
 
 
 @import_command(training_cli)
