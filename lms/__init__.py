@@ -79,6 +79,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(privacy_bp)
     app.add_template_filter(local_time_text, "local_time")
+    from lms.util.formatting import FILTERS
+
+    for name, function in FILTERS.items():
+        app.add_template_filter(function, name)
 
     from lms.cli import register_cli
 

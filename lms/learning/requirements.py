@@ -8,8 +8,8 @@ purpose: as SQL (for whole units at once) and in Python (for one page).
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, insert, literal, or_, select, true

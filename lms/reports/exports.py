@@ -1,27 +1,29 @@
-"""The compliance report as CSV, XLSX and JSON.
+"""The compliance report as CSV, XLSX and JSON: one registry of export formats
+that the report page, the CLI, the API and frozen reports share.
 
 CSV is UTF-8 with a BOM so Excel shows Vietnamese, and any text cell that a
 spreadsheet would run as a formula is neutralised. XLSX is a formal report
-sheet (issuing body, national motto, title, as-of date, table, totals row)
-plus a sheet of untrained officials, written in openpyxl's write-only mode so
-100,000 rows stream in bounded memory; text is stored as text, never as a
-formula.
+sheet (issuing body, national motto, title, as-of date, structure, table,
+totals row) plus a sheet of untrained officials, written by XlsxWriter in
+constant-memory mode so 100,000 rows stream in bounded memory; text is written
+as text, never as a formula. Every format is deterministic: the same data
+gives the same bytes (no "printed at" time, fixed document dates), so a frozen
+report can be checked against its SHA-256 and re-exported identically.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
-import zipfile
-from collections.abc import Iterable, Iterator
-from datetime import date
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
-from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+import xlsxwriter
 
 from lms.reports.indicator import ComplianceReport, UntrainedOfficial
 from lms.util.text import neutralise
@@ -31,6 +33,24 @@ HEADERS = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp t
 UNTRAINED_HEADERS = ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị", "Chức vụ",
                      "Khóa học còn thiếu", "Hạn hoàn thành", "Quá hạn"]
 TITLE = "BÁO CÁO KẾT QUẢ BỒI DƯỠNG KIẾN THỨC, KỸ NĂNG SỐ CHO CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC"
+STRUCTURE_LABELS = {
+    "as-of": "theo cơ cấu tổ chức tại ngày báo cáo",
+    "current": "theo cơ cấu tổ chức hiện nay (số liệu quy đổi về đơn vị tiếp nhận)",
+}
+CYCLE_LABELS = {"all": "lũy kế", "year": "theo năm"}
+
+
+@dataclass
+class ReportFile:
+    """Everything an export of one report needs."""
+
+    report: ComplianceReport
+    unit_code: str
+    unit_name: str
+    issuing_body: str
+    untrained: Callable[[], Iterable[UntrainedOfficial]] = lambda: ()
+    frozen_on: date | None = None  # printed on a frozen report ("Chốt số liệu ngày …")
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def report_values(report: ComplianceReport) -> Iterator[list[Any]]:
@@ -71,141 +91,158 @@ def report_json(report: ComplianceReport, unit_code: str) -> dict[str, Any]:
         "as_of": report.as_of.isoformat(),
         "unit": unit_code,
         "cycle": report.cycle,
+        "structure": report.structure,
         "officials_without_required_course": report.no_requirement,
         "rows": [row.as_json() for row in report.rows],
     }
 
 
-THIN = Side(style="thin", color="999999")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
-
-def _cell(sheet, value: Any, *, bold: bool = False, size: int | None = None,
-          number_format: str | None = None, fill: str | None = None, border: bool = False,
-          center: bool = False, wrap: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # "=SUM(...)" typed in a name stays text, never a formula
-    if bold or size:
-        cell.font = Font(bold=bold, size=size or 11)
-    if number_format:
-        cell.number_format = number_format
-    if fill:
-        cell.fill = PatternFill("solid", fgColor=fill)
-    if border:
-        cell.border = BORDER
-    if center or wrap:
-        cell.alignment = Alignment(horizontal="center" if center else None,
-                                   vertical="center", wrap_text=wrap)
-    return cell
-
-
-def xlsx_bytes(report: ComplianceReport, unit_name: str, issuing_body: str,
-               untrained: Iterable[UntrainedOfficial], cycle_label: str) -> bytes:
-    """The formal report workbook (streamed rows; the bytes are built at the end)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Báo cáo")
-    widths = [16, 42, 13, 16, 14, 13, 11, 12, 11]
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    header_row = 8
-    sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.append([_cell(sheet, issuing_body, bold=True), None, None, None,
-                  _cell(sheet, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True)])
-    sheet.append([None, None, None, None,
-                  _cell(sheet, "Độc lập - Tự do - Hạnh phúc", bold=True)])
-    sheet.append([])
-    sheet.append([_cell(sheet, TITLE, bold=True, size=13)])
-    sheet.append([_cell(sheet, f"Đơn vị: {unit_name}")])
-    as_of_text = report.as_of.strftime("%d/%m/%Y")
-    sheet.append([_cell(sheet, f"Số liệu tính đến ngày {as_of_text} ({cycle_label})")])
-    sheet.append([])
-    sheet.append([_cell(sheet, h, bold=True, fill="FDE9D9", border=True, wrap=True)
-                  for h in HEADERS])
-    for row in report.rows:
-        indent = "    " * row.depth
-        sheet.append([
-            _cell(sheet, row.unit_code, border=True),
-            _cell(sheet, indent + row.unit_name, border=True),
-            _cell(sheet, row.level, border=True),
-            _cell(sheet, row.parent_code or "", border=True),
-            _cell(sheet, row.officials_total, border=True, number_format="#,##0"),
-            _cell(sheet, row.officials_trained, border=True, number_format="#,##0"),
-            _cell(sheet, float(row.percent_trained) / 100, border=True, number_format="0.0%"),
-            _cell(sheet, float(row.target_percent) / 100, border=True, number_format="0%"),
-            _cell(sheet, row.officials_remaining, border=True, number_format="#,##0"),
-        ])
-    root = report.root
-    sheet.append([
-        _cell(sheet, "Tổng cộng", bold=True, border=True),
-        _cell(sheet, root.unit_name, bold=True, border=True), _cell(sheet, "", border=True),
-        _cell(sheet, "", border=True),
-        _cell(sheet, root.officials_total, bold=True, border=True, number_format="#,##0"),
-        _cell(sheet, root.officials_trained, bold=True, border=True, number_format="#,##0"),
-        _cell(sheet, float(root.percent_trained) / 100, bold=True, border=True,
-              number_format="0.0%"),
-        _cell(sheet, float(root.target_percent) / 100, bold=True, border=True,
-              number_format="0%"),
-        _cell(sheet, root.officials_remaining, bold=True, border=True, number_format="#,##0"),
-    ])
-    sheet.append([])
-    if report.no_requirement:
-        sheet.append([_cell(sheet, f"Lưu ý: {report.no_requirement} cán bộ chưa có khóa học "
-                                   "bắt buộc nào (kiểm tra quy tắc required_for).")])
-    sheet.append([_cell(sheet, f"Ngày lập: {date.today().strftime('%d/%m/%Y')}")])
-
-    people = workbook.create_sheet("Chưa bồi dưỡng")
-    for index, width in enumerate([14, 28, 16, 30, 22, 60, 24, 9]):
-        people.column_dimensions[chr(ord("A") + index)].width = width
-    people.freeze_panes = "A2"
-    people.append([_cell(people, h, bold=True, fill="FDE9D9") for h in UNTRAINED_HEADERS])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    # openpyxl builds an object per cell: ~20 s for 100,000 rows on a 2-core machine.
-    # The untrained rows are plain text, so they are streamed into the sheet's XML.
-    return _splice_text_rows(buffer.getvalue(), "xl/worksheets/sheet2.xml",
-                             untrained_values(untrained), first_row=2)
-
-
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_DIMENSION = re.compile(rb"<dimension ref=\"[^\"]*\"\s*/>")
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+def _text(value: Any) -> str:
+    """Text for a cell: characters XML cannot hold are dropped (a spreadsheet would show
+    them as _x0007_)."""
+    return _XML_ILLEGAL.sub("", str(value))
 
 
-def _splice_text_rows(workbook: bytes, sheet: str, rows: Iterable[list[Any]],
-                      first_row: int) -> bytes:
-    """Stream ``rows`` as inline-string cells (text stays text, never a formula) into
-    ``sheet`` of an XLSX made by openpyxl, after its existing rows."""
-    source = zipfile.ZipFile(io.BytesIO(workbook))
+def _note(row) -> str:
+    """What a merged unit's row says: the units it absorbed and when."""
+    if not row.absorbed:
+        return ""
+    return "Tiếp nhận: " + "; ".join(
+        f"{a.unit_name} ({a.unit_code}) từ {a.on.strftime('%d/%m/%Y')}" for a in row.absorbed)
+
+
+def xlsx_bytes(file: ReportFile) -> bytes:
+    """The formal report workbook, rows streamed to a temporary file as written."""
+    report = file.report
     output = io.BytesIO()
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename != sheet:
-                target.writestr(item, data)
-                continue
-            head, tail = data.split(b"</sheetData>", 1)
-            head = _DIMENSION.sub(b"", head)  # the old one counts only the header
-            with target.open(item.filename, "w", force_zip64=True) as handle:
-                handle.write(head)
-                chunk: list[str] = []
-                for number, values in enumerate(rows, start=first_row):
-                    cells = "".join(
-                        f'<c r="{_column_letter(i)}{number}" t="inlineStr"><is><t xml:space='
-                        f'"preserve">{escape(_XML_ILLEGAL.sub("", str(v)))}</t></is></c>'
-                        for i, v in enumerate(values) if v not in (None, ""))
-                    chunk.append(f'<row r="{number}">{cells}</row>')
-                    if len(chunk) == 2000:
-                        handle.write("".join(chunk).encode("utf-8"))
-                        chunk.clear()
-                handle.write("".join(chunk).encode("utf-8"))
-                handle.write(b"</sheetData>" + tail)
+    with tempfile.TemporaryDirectory(prefix="lms-xlsx-") as tmp:
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "tmpdir": tmp,
+                                                "strings_to_formulas": False,
+                                                "strings_to_numbers": False,
+                                                "strings_to_urls": False})
+        # Fixed document dates: the same report gives the same bytes.
+        moment = datetime.combine(file.frozen_on or report.as_of, datetime.min.time())
+        workbook.set_properties({"title": TITLE, "author": file.issuing_body,
+                                 "company": file.issuing_body, "created": moment})
+        _report_sheet(workbook, file)
+        _untrained_sheet(workbook, file.untrained())
+        workbook.close()
     return output.getvalue()
+
+
+def _report_sheet(workbook, file: ReportFile) -> None:
+    report = file.report
+    bold = workbook.add_format({"bold": True})
+    title = workbook.add_format({"bold": True, "font_size": 13})
+    head = workbook.add_format({"bold": True, "bg_color": "#FDE9D9", "border": 1,
+                                "text_wrap": True, "valign": "vcenter", "align": "center"})
+    text = workbook.add_format({"border": 1})
+    count = workbook.add_format({"border": 1, "num_format": "#,##0"})
+    share = workbook.add_format({"border": 1, "num_format": "0.0%"})
+    target = workbook.add_format({"border": 1, "num_format": "0%"})
+    total_text = workbook.add_format({"border": 1, "bold": True})
+    total_count = workbook.add_format({"border": 1, "bold": True, "num_format": "#,##0"})
+    total_share = workbook.add_format({"border": 1, "bold": True, "num_format": "0.0%"})
+    total_target = workbook.add_format({"border": 1, "bold": True, "num_format": "0%"})
+    sheet = workbook.add_worksheet("Báo cáo")
+    for index, width in enumerate([16, 42, 13, 16, 14, 13, 11, 12, 11, 50]):
+        sheet.set_column(index, index, width)
+    header_row = 7  # zero-based: the table's header is on row 8
+    sheet.freeze_panes(header_row + 1, 0)
+    sheet.write_string(0, 0, _text(file.issuing_body), bold)
+    sheet.write_string(0, 4, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold)
+    sheet.write_string(1, 4, "Độc lập - Tự do - Hạnh phúc", bold)
+    sheet.write_string(3, 0, _text(TITLE), title)
+    sheet.write_string(4, 0, _text(f"Đơn vị: {file.unit_name}"))
+    as_of_text = report.as_of.strftime("%d/%m/%Y")
+    sheet.write_string(5, 0, f"Số liệu tính đến ngày {as_of_text} "
+                             f"({CYCLE_LABELS.get(report.cycle, report.cycle)}; "
+                             f"{STRUCTURE_LABELS[report.structure]})")
+    for column, header in enumerate([*HEADERS, "Ghi chú"]):
+        sheet.write_string(header_row, column, _text(header), head)
+    number = header_row
+    for row in report.rows:
+        number += 1
+        sheet.write_string(number, 0, _text(row.unit_code), text)
+        sheet.write_string(number, 1, _text("    " * row.depth + row.unit_name), text)
+        sheet.write_string(number, 2, _text(row.level), text)
+        sheet.write_string(number, 3, _text(row.parent_code or ""), text)
+        sheet.write_number(number, 4, row.officials_total, count)
+        sheet.write_number(number, 5, row.officials_trained, count)
+        sheet.write_number(number, 6, float(row.percent_trained) / 100, share)
+        sheet.write_number(number, 7, float(row.target_percent) / 100, target)
+        sheet.write_number(number, 8, row.officials_remaining, count)
+        sheet.write_string(number, 9, _text(_note(row)), text)
+    root = report.root
+    number += 1
+    sheet.write_string(number, 0, "Tổng cộng", total_text)
+    sheet.write_string(number, 1, _text(root.unit_name), total_text)
+    sheet.write_string(number, 2, "", total_text)
+    sheet.write_string(number, 3, "", total_text)
+    sheet.write_number(number, 4, root.officials_total, total_count)
+    sheet.write_number(number, 5, root.officials_trained, total_count)
+    sheet.write_number(number, 6, float(root.percent_trained) / 100, total_share)
+    sheet.write_number(number, 7, float(root.target_percent) / 100, total_target)
+    sheet.write_number(number, 8, root.officials_remaining, total_count)
+    sheet.write_string(number, 9, "", total_text)
+    number += 2
+    if report.no_requirement:
+        sheet.write_string(number, 0, f"Lưu ý: {report.no_requirement} cán bộ chưa có khóa học "
+                                      "bắt buộc nào (kiểm tra quy tắc required_for).")
+        number += 1
+    if file.frozen_on:
+        sheet.write_string(number, 0, f"Chốt số liệu ngày {file.frozen_on.strftime('%d/%m/%Y')}")
+
+
+def _untrained_sheet(workbook, people: Iterable[UntrainedOfficial]) -> None:
+    sheet = workbook.add_worksheet("Chưa bồi dưỡng")
+    head = workbook.add_format({"bold": True, "bg_color": "#FDE9D9"})
+    for index, width in enumerate([14, 28, 16, 30, 22, 60, 24, 9]):
+        sheet.set_column(index, index, width)
+    sheet.freeze_panes(1, 0)
+    for column, header in enumerate(UNTRAINED_HEADERS):
+        sheet.write_string(0, column, _text(header), head)
+    for number, values in enumerate(untrained_values(people), start=1):
+        for column, value in enumerate(values):
+            if value not in (None, ""):
+                sheet.write_string(number, column, _text(value))
+
+
+def _csv_chunks(file: ReportFile) -> Iterator[bytes]:
+    for chunk in csv_stream(report_values(file.report), HEADERS):
+        yield chunk.encode("utf-8")
+
+
+def _json_chunks(file: ReportFile) -> Iterator[bytes]:
+    yield json.dumps(report_json(file.report, file.unit_code), ensure_ascii=False).encode()
+
+
+def _xlsx_chunks(file: ReportFile) -> Iterator[bytes]:
+    yield xlsx_bytes(file)
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    mimetype: str
+    chunks: Callable[[ReportFile], Iterator[bytes]]
+    needs_untrained: bool = False
+
+    def render(self, file: ReportFile) -> bytes:
+        return b"".join(self.chunks(file))
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "csv": ExportFormat("csv", "text/csv; charset=utf-8", _csv_chunks),
+    "xlsx": ExportFormat("xlsx", "application/vnd.openxmlformats-officedocument."
+                                 "spreadsheetml.sheet", _xlsx_chunks, needs_untrained=True),
+    "json": ExportFormat("json", "application/json", _json_chunks),
+}
+
+
+def file_name(unit_code: str, as_of: date, structure: str, fmt: str) -> str:
+    view = "" if structure == "as-of" else "-co-cau-hien-nay"
+    return f"bao-cao-ky-nang-so-{unit_code}-{as_of.isoformat()}{view}.{fmt}"

@@ -521,3 +521,30 @@ def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
                 missing.append(MissingCourse(course, due, due is not None and as_of > due))
         code, name = shown[row[4]]
         yield UntrainedOfficial(row[0], row[1], row[2], code, name, row[3], missing)
+
+
+def counted_officials(scope: Unit | None, as_of: date, cycle: str = "all",
+                      structure: str = "as-of", today: date | None = None
+                      ) -> Iterator[tuple[int, int, int, bool]]:
+    """(official, their unit on ``as_of``, the report row they count in, trained) for
+    every official the report of ``scope`` counts: what a frozen report keeps so a
+    later live report can say who changed and why."""
+    today = today or local_today()
+    history = UnitHistory.load()
+    tree_day = as_of if structure == "as-of" else today
+    root_id = _root_id(history, scope, tree_day)
+    if not history.units[root_id].exists_on(tree_day):
+        return
+    layout = _layout(history, root_id, tree_day, structure, today)
+    courses = courses_with_rules()
+    required = _required(courses, history, as_of)
+    trained = _trained_exists(courses, required, as_of, cycle)
+    statement = (
+        select(OfficialPeriod.official_id, OfficialPeriod.unit_id, case((trained, 1), else_=0))
+        .join(Official, Official.id == OfficialPeriod.official_id)
+        .where(_counted_on(as_of), _in_units(layout.counted_in))
+        .order_by(OfficialPeriod.official_id)
+    )
+    for official_id, unit_id, flag in db.session.execute(
+            statement.execution_options(yield_per=5000)):
+        yield official_id, unit_id, layout.counted_in[unit_id], bool(flag)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from lms.org.history import STRUCTURES
 from lms.org.logic import is_within, unit_by_code
 from lms.org.models import Unit
 from lms.reports.indicator import CYCLES
@@ -24,6 +25,13 @@ class ReportRequest:
     unit: Unit
     as_of: date
     cycle: str
+    structure: str = "as-of"
+
+    @property
+    def args(self) -> dict[str, str]:
+        """The query parameters that ask for this report again."""
+        return {"unit": self.unit.code, "as_of": self.as_of.isoformat(), "cycle": self.cycle,
+                "structure": self.structure}
 
 
 # Reports count back (validity windows, 12 month ends) and forward (due dates) from
@@ -51,17 +59,28 @@ def parse_cycle(text: str | None) -> str:
     return cycle
 
 
+def parse_structure(text: str | None) -> str:
+    structure = (text or "as-of").strip() or "as-of"
+    if structure not in STRUCTURES:
+        raise ReportError(f"structure must be one of: {', '.join(STRUCTURES)} "
+                          f"(not {structure[:40]!r})")
+    return structure
+
+
 def resolve(unit_code: str | None, as_of: str | None, cycle: str | None,
-            scope: Unit | None, default: Unit | None) -> ReportRequest:
-    """Check the parameters against the caller's scope (None = whole province)."""
+            scope: Unit | None, default: Unit | None,
+            structure: str | None = None) -> ReportRequest:
+    """Check the parameters against the caller's scope (None = whole province).
+
+    A unit outside the scope answers exactly as an unknown one, so a caller learns
+    nothing about which codes exist elsewhere."""
     if unit_code:
         unit = unit_by_code(unit_code)
-        if unit is None:
-            raise ReportError(f"unknown unit {unit_code!r}", 404)
-        if not is_within(unit.path, scope):
-            raise ReportError(f"unit {unit_code!r} is outside this caller's scope", 403)
+        if unit is None or not is_within(unit.path, scope):
+            raise ReportError(f"unknown unit {unit_code[:64]!r}", 404)
     else:
         unit = scope or default
         if unit is None:
             raise ReportError("there are no units yet", 404)
-    return ReportRequest(unit, parse_as_of(as_of), parse_cycle(cycle))
+    return ReportRequest(unit, parse_as_of(as_of), parse_cycle(cycle),
+                         parse_structure(structure))

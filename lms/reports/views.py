@@ -1,17 +1,20 @@
 from __future__ import annotations
 
-import json
-
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
+    flash,
     jsonify,
+    redirect,
     render_template,
     request,
     stream_with_context,
+    url_for,
 )
+from flask_babel import format_date, format_number
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,9 +22,12 @@ from lms.audit import logic as audit
 from lms.auth.permissions import manager_required, scope_of
 from lms.extensions import csrf, db
 from lms.org.labels import level_names
+from lms.org.logic import is_within
 from lms.org.models import LEVELS, Unit
-from lms.reports import charts, exports, tokens
+from lms.reports import charts, exports, frozen, tokens
+from lms.reports.forms import FreezeForm
 from lms.reports.indicator import (
+    StructureError,
     compliance_report,
     compliance_reports,
     month_ends,
@@ -31,6 +37,7 @@ from lms.reports.indicator import (
 )
 from lms.reports.learners import learner_stats
 from lms.reports.logic import ReportError, resolve
+from lms.reports.models import FrozenReport
 from lms.util.urls import attachment
 
 bp = Blueprint("reports", __name__)
@@ -48,7 +55,8 @@ def _request_for_user():
     """The report parameters, checked against the signed-in manager's scope."""
     try:
         return resolve(request.args.get("unit"), request.args.get("as_of"),
-                       request.args.get("cycle"), scope_of(current_user), _root_unit())
+                       request.args.get("cycle"), scope_of(current_user), _root_unit(),
+                       request.args.get("structure"))
     except ReportError as error:
         # In the UI a unit outside the scope is simply not found.
         abort(404 if error.status in (403, 404) else 400)
@@ -58,7 +66,11 @@ def _request_for_user():
 @manager_required
 def compliance():
     req = _request_for_user()
-    report = compliance_report(req.unit, req.as_of, req.cycle)
+    try:
+        report = compliance_report(req.unit, req.as_of, req.cycle, req.structure)
+    except StructureError as error:
+        return render_template("reports/compliance.html", req=req, report=None,
+                               absent=str(error), freeze_form=FreezeForm()), 404
     by_level: dict[str, list[int]] = {}
     for row in report.rows:
         totals = by_level.setdefault(row.level, [0, 0])
@@ -67,22 +79,31 @@ def compliance():
     names = level_names()
     level_chart = charts.bar_chart(
         [(names.get(level, level), percent(t, n), f"{t}/{n}")
-         for level, (n, t) in sorted(by_level.items(), key=lambda kv: LEVELS.index(kv[0])) if n],
+         for level, (n, t) in sorted(by_level.items(),
+                                     key=lambda kv: LEVELS.index(kv[0])) if n],
         float(target_for(req.unit.level)))
     child_rows = [r for r in report.rows if r.depth == 1]
     unit_chart = charts.bar_chart(
         [(r.unit_name, r.percent_trained, f"{r.officials_trained}/{r.officials_total}")
          for r in child_rows], float(target_for(req.unit.level)))
+    freeze_record = frozen.latest_freeze(req.unit, req.as_of, req.cycle, req.structure)
+    changes = frozen.differences(freeze_record) if freeze_record is not None else {}
     return render_template("reports/compliance.html", req=req, report=report,
-                           level_chart=level_chart, unit_chart=unit_chart)
+                           level_chart=level_chart, unit_chart=unit_chart,
+                           freeze_record=freeze_record, changes=changes, absent=None,
+                           freeze_form=FreezeForm())
 
 
 @bp.get("/reports/trend.svg")
 @manager_required
 def trend():
+    """The last 12 month ends, restated into today's units so a merge never breaks it."""
     req = _request_for_user()
-    series = [(r.as_of, r.root.percent_trained) for r in
-              compliance_reports(req.unit, month_ends(req.as_of), req.cycle)]
+    try:
+        reports = compliance_reports(req.unit, month_ends(req.as_of), req.cycle, "current")
+    except StructureError:
+        abort(404)
+    series = [(r.as_of, r.root.percent_trained) for r in reports]
     chart = charts.trend_chart(series, float(target_for(req.unit.level)))
     response = Response(render_template("reports/trend.svg", chart=chart),
                         mimetype="image/svg+xml")
@@ -90,17 +111,25 @@ def trend():
     return response
 
 
+def _report_or_404(req):
+    try:
+        return compliance_report(req.unit, req.as_of, req.cycle, req.structure)
+    except StructureError:
+        abort(404)
+
+
 @bp.get("/reports/untrained")
 @manager_required
 def untrained():
     req = _request_for_user()
-    total = compliance_report(req.unit, req.as_of, req.cycle).root.officials_remaining
+    total = _report_or_404(req).root.officials_remaining
     pages = max((total + UNTRAINED_PER_PAGE - 1) // UNTRAINED_PER_PAGE, 1)
     # Past the end means the last page (an OFFSET of 10**30 fits no database integer).
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     people = list(untrained_officials(req.unit, req.as_of, req.cycle,
                                       limit=UNTRAINED_PER_PAGE,
-                                      offset=(page - 1) * UNTRAINED_PER_PAGE))
+                                      offset=(page - 1) * UNTRAINED_PER_PAGE,
+                                      structure=req.structure))
     return render_template("reports/untrained.html", req=req, people=people, total=total,
                            page=page, pages=pages)
 
@@ -110,8 +139,10 @@ def untrained():
 def untrained_csv():
     """Every untrained official of the subtree, streamed row by row (constant memory)."""
     req = _request_for_user()
+    _report_or_404(req)
     _audit_export("untrained.csv", req)
-    rows = exports.untrained_values(untrained_officials(req.unit, req.as_of, req.cycle))
+    rows = exports.untrained_values(untrained_officials(req.unit, req.as_of, req.cycle,
+                                                        structure=req.structure))
     name = f"chua-boi-duong-{req.unit.code}-{req.as_of.isoformat()}.csv"
     return Response(stream_with_context(exports.csv_stream(rows, exports.UNTRAINED_HEADERS)),
                     mimetype="text/csv; charset=utf-8",
@@ -129,36 +160,78 @@ def learners():
 @manager_required
 def export(fmt: str):
     req = _request_for_user()
-    if fmt not in ("csv", "xlsx", "json"):
+    if fmt not in exports.FORMATS:
         abort(404)
+    report = _report_or_404(req)
     _audit_export(fmt, req)
-    report = compliance_report(req.unit, req.as_of, req.cycle)
-    name = f"bao-cao-ky-nang-so-{req.unit.code}-{req.as_of.isoformat()}"
-    if fmt == "csv":
-        return Response(
-            stream_with_context(exports.csv_stream(exports.report_values(report),
-                                                   exports.HEADERS)),
-            mimetype="text/csv; charset=utf-8",
-            headers=attachment(f"{name}.csv"))
-    if fmt == "xlsx":
-        data = exports.xlsx_bytes(
-            report, req.unit.name, current_app.config["LMS_ISSUING_BODY"],
-            untrained_officials(req.unit, req.as_of, req.cycle),
-            "theo năm" if req.cycle == "year" else "lũy kế")
-        return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
-                                       "spreadsheetml.sheet",
-                        headers=attachment(f"{name}.xlsx"))
-    if fmt == "json":
-        return Response(json.dumps(exports.report_json(report, req.unit.code),
-                                   ensure_ascii=False),
-                        mimetype="application/json",
-                        headers=attachment(f"{name}.json"))
-    abort(404)
+    file = exports.ReportFile(
+        report, req.unit.code, report.root.unit_name, current_app.config["LMS_ISSUING_BODY"],
+        untrained=lambda: untrained_officials(req.unit, req.as_of, req.cycle,
+                                              structure=req.structure))
+    export_format = exports.FORMATS[fmt]
+    return Response(stream_with_context(export_format.chunks(file)),
+                    mimetype=export_format.mimetype,
+                    headers=attachment(exports.file_name(req.unit.code, req.as_of,
+                                                         req.structure, fmt)))
+
+
+@bp.post("/reports/freeze")
+@manager_required
+def freeze():
+    """Chốt số liệu: store this report as submitted (admins and the unit's HR)."""
+    form = FreezeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        req = resolve(form.unit.data, form.as_of.data, form.cycle.data,
+                      scope_of(current_user), None, form.structure.data)
+    except ReportError as error:
+        abort(404 if error.status in (403, 404) else 400)
+    try:
+        record = frozen.freeze(req.unit, req.as_of, req.cycle, req.structure)
+    except StructureError:
+        abort(404)
+    db.session.commit()
+    flash(_("Đã chốt số liệu ngày %(d)s của %(u)s: %(t)s/%(n)s đã bồi dưỡng.",
+            d=format_date(req.as_of, "dd/MM/yyyy"), u=record.unit_name,
+            t=format_number(record.officials_trained), n=format_number(record.officials_total)),
+          "success")
+    return redirect(url_for("reports.frozen_list", unit=req.unit.code))
+
+
+@bp.get("/reports/frozen")
+@manager_required
+def frozen_list():
+    req = _request_for_user()
+    records = frozen.frozen_for([req.unit.id])
+    return render_template("reports/frozen.html", req=req, records=records,
+                           frozen_at=frozen.frozen_at_text)
+
+
+@bp.get("/reports/frozen/<int:frozen_id>.<fmt>")
+@manager_required
+def frozen_download(frozen_id: int, fmt: str):
+    record = db.session.get(FrozenReport, frozen_id)
+    if record is None or fmt not in exports.FORMATS:
+        abort(404)
+    unit = db.session.get(Unit, record.unit_id)
+    if not is_within(unit.path, scope_of(current_user)):
+        abort(404)
+    frozen.record_download(record, fmt)
+    db.session.commit()
+    view = "" if record.structure == "as-of" else "-co-cau-hien-nay"
+    name = (f"bao-cao-ky-nang-so-{record.unit_code}-{record.as_of.isoformat()}{view}"
+            f"-chot-{record.id}.{fmt}")
+    response = Response(record.data(fmt), mimetype=exports.FORMATS[fmt].mimetype,
+                        headers=attachment(name))
+    response.headers["X-Content-SHA256"] = record.sha256(fmt)
+    return response
 
 
 def _audit_export(what: str, req) -> None:
     audit.record("export", target=f"{what}: {req.unit.code} {req.as_of.isoformat()}",
-                 unit=req.unit, detail={"format": what, "as_of": req.as_of, "cycle": req.cycle})
+                 unit=req.unit, detail={"format": what, "as_of": req.as_of, "cycle": req.cycle,
+                                        "structure": req.structure})
     db.session.commit()
 
 
@@ -186,10 +259,14 @@ def api_compliance():
                                "(send 'Authorization: Bearer TOKEN')")
     try:
         req = resolve(request.args.get("unit"), request.args.get("as_of"),
-                      request.args.get("cycle"), record.unit, record.unit)
+                      request.args.get("cycle"), record.unit, record.unit,
+                      request.args.get("structure"))
+        try:
+            report = compliance_report(req.unit, req.as_of, req.cycle, req.structure)
+        except StructureError as error:
+            raise ReportError(str(error), 404) from None
     except ReportError as error:
         db.session.commit()  # still record that the token was used
         return _api_error(error.status, error.message)
-    report = compliance_report(req.unit, req.as_of, req.cycle)
     db.session.commit()
     return jsonify(exports.report_json(report, req.unit.code))

@@ -129,8 +129,11 @@ def test_api_returns_the_subtree_rows_for_its_token(client, data):
     ({"unit": "SNV", "as_of": "9999-12-31"}, 400, "between"),
     # PostgreSQL refuses NUL in text; the request is refused before any query.
     ({"unit": "SNV\x00"}, 400, "malformed"),
-    ({"unit": "X1"}, 403, "outside"),
-    ({"unit": "NA"}, 403, "outside"),
+    # Out of the token's scope answers exactly as an unknown unit (penetration test 2026-11:
+    # a 403 told the token holder that the code exists).
+    ({"unit": "X1"}, 404, "unknown unit 'X1'"),
+    ({"unit": "NA"}, 404, "unknown unit 'NA'"),
+    ({"unit": "SNV", "structure": "then"}, 400, "structure must be one of"),
 ])
 def test_api_errors_are_json_with_a_clear_message(client, data, params, status, words):
     _record, token = create_token(unit_by_code("SNV"), "Hệ thống báo cáo")
