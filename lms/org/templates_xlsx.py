@@ -14,7 +14,13 @@ EXAMPLES = {
               ["NA-SNV", "Sở Nội vụ", "Sở", "NA"],
               ["NA-X-NGHILOC", "Xã Nghi Lộc", "Xã", "NA"]],
     "officials": [["CB000123", "Nguyễn Thị Lan", "NA-X-NGHILOC", "Công chức", "Chủ tịch UBND xã",
-                   "Có", "Không", "lan.nt@nghean.gov.vn", "0912345678", "Đang công tác", ""]],
+                   "Có", "Không", "lan.nt@nghean.gov.vn", "0912345678", "Đang công tác", "",
+                   "01/08/2015"]],
+    "unit_changes": [["01/07/2025", "Thành lập", "NA-X-NGHILOC-MOI", "Xã Nghi Lộc", "Xã", "NA",
+                      ""],
+                     ["01/07/2025", "Sáp nhập", "NA-X-NGHIHOA", "", "", "", "NA-X-NGHILOC-MOI"],
+                     ["01/07/2025", "Đổi tên", "NA-SNV", "Sở Nội vụ tỉnh Nghệ An", "", "", ""],
+                     ["01/07/2025", "Giải thể", "NA-H-NGHILOC", "", "", "", ""]],
     "training": [["CB000123", "ky-nang-so-co-ban", "15/05/2025",
                   "Lớp bồi dưỡng CĐS cấp tỉnh 2025"]],
 }
@@ -30,7 +36,19 @@ NOTES = {
         "Lãnh đạo, Phụ trách CNTT: Có/Không (hoặc x, 1/0); để trống là Không.",
         "Trạng thái: Đang công tác hoặc Nghỉ việc/Chuyển công tác; để trống là Đang công tác.",
         "Ngày nghỉ: DD/MM/YYYY, chỉ khi trạng thái là nghỉ việc.",
+        "Ngày tuyển dụng (không bắt buộc): cán bộ không được tính trước ngày này.",
         "Nhập lại cùng một tệp không làm thay đổi gì; cán bộ nghỉ việc không bị xóa.",
+        "Thay đổi có hiệu lực từ ngày chọn khi tải lên (mặc định hôm nay); số liệu trước đó giữ "
+        "nguyên.",
+    ],
+    "unit_changes": [
+        "Mỗi dòng một thay đổi: Thành lập, Đổi tên, Chuyển (đổi cấp trên), Sáp nhập, Giải thể.",
+        "Ngày hiệu lực: ngày đầu tiên thay đổi có hiệu lực (DD/MM/YYYY).",
+        "Thành lập cần Tên, Cấp, Mã đơn vị cấp trên; Đổi tên cần Tên; Chuyển cần Mã đơn vị cấp "
+        "trên; Sáp nhập cần Sáp nhập vào (mỗi đơn vị bị sáp nhập một dòng).",
+        "Sáp nhập: cán bộ đang công tác và đơn vị cấp dưới chuyển sang đơn vị tiếp nhận.",
+        "Giải thể chỉ khi đơn vị không còn cán bộ và đơn vị cấp dưới; nếu còn, hãy sáp nhập.",
+        "Mã đơn vị không bao giờ được dùng lại.",
     ],
     "training": [
         "Mỗi dòng một lần hoàn thành lớp tập huấn trực tiếp.",

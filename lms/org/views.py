@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import io
+from datetime import date
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -91,12 +93,18 @@ def invitations(code: str):
 def upload(kind: str):
     if kind not in imports.KINDS:
         abort(404)
+    if kind == "unit_changes" and not current_user.is_admin:
+        abort(403)  # the province's structure is the province's to change
     form = UploadForm()
     if form.validate_on_submit():
         data = form.file.data.read()
         filename = form.file.data.filename or "upload"
-        options = "deactivate_missing" if (kind == "officials"
-                                           and form.deactivate_missing.data) else ""
+        chosen = []
+        if kind == "officials" and form.deactivate_missing.data:
+            chosen.append("deactivate_missing")
+        if kind == "officials" and form.effective.data:
+            chosen.append(f"effective={form.effective.data.isoformat()}")
+        options = ";".join(chosen)
         result = _run(kind, filename, data, options, dry_run=True)
         token = None
         if result.ok:
@@ -144,13 +152,22 @@ def template(kind: str):
 
 
 def _run(kind: str, filename: str, data: bytes, options: str, *, dry_run: bool):
-    extra = {"deactivate_missing": True} if "deactivate_missing" in options else {}
+    extra: dict[str, Any] = {}
+    for option in filter(None, options.split(";")):
+        name, _sep, value = option.partition("=")
+        if name == "deactivate_missing":
+            extra["deactivate_missing"] = True
+        elif name == "effective":
+            extra["effective"] = date.fromisoformat(value)
     return imports.run_import(kind, filename, data, scope=scope_of(current_user),
                               dry_run=dry_run, **extra)
 
 
 def _summary(result: imports.ImportResult) -> str:
     labels = {"created": _("thêm mới"), "updated": _("cập nhật"),
-              "unchanged": _("không đổi"), "left": _("nghỉ việc")}
-    return ", ".join(f"{result.counts.get(key, 0)} {label}" for key, label in labels.items()
-                     if key != "left" or result.kind == "officials")
+              "unchanged": _("không đổi"), "left": _("nghỉ việc"), "merged": _("sáp nhập"),
+              "abolished": _("giải thể")}
+    shown = {"officials": ("created", "updated", "unchanged", "left"),
+             "unit_changes": ("created", "updated", "merged", "abolished")}.get(
+        result.kind, ("created", "updated", "unchanged"))
+    return ", ".join(f"{result.counts.get(key, 0)} {labels[key]}" for key in shown)

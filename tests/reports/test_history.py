@@ -7,7 +7,9 @@ unit that carries their unit of D today (current, restated).
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from datetime import date
 
 import pytest
@@ -25,7 +27,7 @@ from lms.reports.indicator import (
     untrained_officials,
 )
 from tests.builders import ROSTER_HEADER, csv_bytes, load_units
-from tests.reports.conftest import complete, complete_basics, roster
+from tests.reports.conftest import complete_basics, roster
 
 TODAY = date(2026, 11, 30)
 CHANGE_HEADER = ["effective_on", "action", "unit_code", "name", "level", "parent_code",
@@ -283,3 +285,27 @@ def test_the_plain_units_import_still_works_and_renames_from_today(courses):
     from lms.util.time import local_today
     assert compliance_report(unit_by_code("X1"), local_today()).root.unit_name == \
         "Xã Nghi Lộc (mới)"
+
+
+def test_the_admin_previews_and_confirms_a_merge_on_the_web(client, courses):
+    from tests.builders import make_user, xlsx_bytes
+    from tests.conftest import login, post_form
+    roster(("A", "X2", False, False, "", ""))
+    make_user("admin", email="quantri@example.vn")
+    login(client, "quantri@example.vn")
+    rows = [["Ngày hiệu lực", "Thao tác", "Mã đơn vị", "Tên đơn vị", "Cấp",
+             "Mã đơn vị cấp trên", "Sáp nhập vào"],
+            ["01/07/2025", "Sáp nhập", "X2", "", "", "", "X1"]]
+    page = post_form(client, "/imports/unit_changes",
+                     {"file": (io.BytesIO(xlsx_bytes(rows)), "sap-nhap.xlsx")},
+                     token_from="/imports/unit_changes", content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "X2" in text and "01/07/2025" in text
+    assert "1 cán bộ" in text  # the preview says who moves
+    assert unit_by_code("X2").valid_to is None  # nothing written before confirming
+    token = re.search(r'/imports/confirm/([\w-]+)', text).group(1)
+    done = post_form(client, f"/imports/confirm/{token}", token_from="/imports/unit_changes")
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert unit_by_code("X2").valid_to == date(2025, 6, 30)
+    assert figures("NA", date(2025, 7, 1))["X1"] == (0, 1)
