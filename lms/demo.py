@@ -23,8 +23,10 @@ from lms.extensions import db
 from lms.learning import logic as learning
 from lms.learning.models import ExternalTraining, Requirement
 from lms.learning.requirements import refresh_requirements
+from lms.org.changes import import_unit_changes
 from lms.org.imports import import_officials, import_units
 from lms.org.models import Official, Unit
+from lms.reports.frozen import freeze
 from lms.util.time import local_today
 
 DEMO_PASSWORD = "hocso-demo-2026"
@@ -44,6 +46,9 @@ UNITS = [
     ("NA-P-TRUONGVINH-VP", "Văn phòng HĐND và UBND phường", "office", "NA-P-TRUONGVINH"),
     ("NA-P-THANHVINH", "Phường Thành Vinh", "commune", "NA"),
     ("NA-X-NGHILOC", "Xã Nghi Lộc", "commune", "NA"),
+    # Merged into Xã Nghi Lộc on 1 July 2025 (see MERGE): the report for an earlier
+    # date shows it as it was, the restated view counts its officials in Nghi Lộc.
+    ("NA-X-NGHITHACH", "Xã Nghi Thạch", "commune", "NA"),
     ("NA-X-CONCUONG", "Xã Con Cuông", "commune", "NA"),
     ("NA-X-QUYNHLUU", "Xã Quỳnh Lưu", "commune", "NA"),
     ("NA-X-DIENCHAU", "Xã Diễn Châu", "commune", "NA"),
@@ -77,6 +82,10 @@ ACCOUNTS = [
      DEMO_PASSWORD, "NA-X-THANHCHUONG"),
 ]
 DEMO_OFFICIAL = "CB-DEMO-01"  # signs in with this employee code and DEMO_PASSWORD
+# One past reorganisation, as the 2025 reform did: a commune merged into its neighbour.
+MERGE = [["effective_on", "action", "unit_code", "name", "level", "parent_code", "into_code"],
+         ["2025-07-01", "merge", "NA-X-NGHITHACH", "", "", "", "NA-X-NGHILOC"]]
+FROZEN_AS_OF = (6, 30)  # the demo freezes the province's report of 30 June this year
 
 
 def demo_is_loaded() -> bool:
@@ -126,7 +135,8 @@ def load_demo(seed: int = 2026) -> None:
     today = local_today()
     units_file = [["code", "name", "level", "parent_code"], *map(list, UNITS)]
     for result in (import_units("don-vi.csv", _csv(units_file)),
-                   import_officials("can-bo.csv", _csv(roster_rows(rng, today)), today=today)):
+                   import_officials("can-bo.csv", _csv(roster_rows(rng, today)), today=today),
+                   import_unit_changes("sap-nhap.csv", _csv(MERGE), today=today)):
         if not result.ok:  # pragma: no cover - the demo data is fixed
             raise RuntimeError(f"demo data rejected: {result.errors[:3]}")
     units = {u.code: u for u in db.session.scalars(select(Unit))}
@@ -143,6 +153,9 @@ def load_demo(seed: int = 2026) -> None:
     _official_progress(rng, today, courses)
     _learner_progress(accounts, courses, rng)
     db.session.flush()
+    frozen_on = today.replace(month=FROZEN_AS_OF[0], day=FROZEN_AS_OF[1])
+    if frozen_on < today:
+        freeze(units["NA"], frozen_on, user=accounts["admin"], today=today)
 
 
 def _spread_requirement_dates(rng: random.Random, today) -> None:
