@@ -93,15 +93,13 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("LMS_SECURE_COOKIES", production),
         # A session unused this long, or this old, ends (a quiz can take a while, and
-        # the CSRF token lasts 8 hours too); "remember me" sessions follow the cookie.
+        # the CSRF token lasts 8 hours too); "remember me" sessions end with their token.
         "LMS_SESSION_IDLE_HOURS": float(os.environ.get("LMS_SESSION_IDLE_HOURS", "8")),
         "LMS_SESSION_MAX_HOURS": float(os.environ.get("LMS_SESSION_MAX_HOURS", "12")),
-        # "Remember me" on a shared office PC: one working week, not months.
-        "REMEMBER_COOKIE_DURATION": int(os.environ.get("LMS_REMEMBER_DAYS", "7")) * 24 * 3600,
-        "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
-        "REMEMBER_COOKIE_HTTPONLY": True,
-        "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": _env_bool("LMS_SECURE_COOKIES", production),
+        # "Remember me" on a shared office PC: one working week, not months. The server's
+        # token ends then (lms/auth/remember.py), whatever happens to the cookie; the
+        # cookie (HttpOnly, SameSite=Lax, Secure like the session's) lasts as long.
+        "LMS_REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS", "7")),
         # Login, registration and activation throttling (Flask-Limiter). With several
         # workers or hosts use a shared store, e.g. redis://localhost:6379/0
         # (pip install lms[redis]); memory:// counts per process.

@@ -1,7 +1,7 @@
 """Every model, imported in one place so metadata is complete for Alembic."""
 
 from lms.audit.models import AuditEvent  # noqa: F401
-from lms.auth.models import ActivationToken, User  # noqa: F401
+from lms.auth.models import ActivationToken, RememberToken, User  # noqa: F401
 from lms.courses.models import Course, Lesson  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     Completion,

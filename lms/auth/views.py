@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
@@ -16,15 +18,23 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME as FLASK_LOGIN_COOKIE
 from wtforms import SelectChoice
 
-from lms.auth import logic
+from lms.auth import logic, remember
 from lms.auth.activation import ActivationError, activate, find_token
-from lms.auth.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
+from lms.auth.forms import (
+    ActivateForm,
+    ChangePasswordForm,
+    DeviceForm,
+    LoginForm,
+    RegisterForm,
+)
 from lms.extensions import db, limiter, login_manager
 from lms.org.logic import communes
 from lms.org.models import Official
 from lms.util.i18n import mark
+from lms.util.time import utcnow
 from lms.util.urls import is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -37,6 +47,11 @@ login_manager.localize_callback = _
 
 @login_manager.user_loader
 def load_user(session_id: str):
+    # Only a session start_session() began counts. Flask-Login also fills the session
+    # from its own remember-me cookie (user id and version, no server-side expiry),
+    # which lms no longer issues: such a cookie, even a validly signed old one, is ignored.
+    if session.get("signed_in_as") != session_id:
+        return None
     return logic.load_session_user(session_id)
 
 
@@ -48,36 +63,125 @@ def _redirect_next(default: str):
 log = logging.getLogger("lms.auth")
 
 
-def start_session(user, remember: bool = False) -> None:
-    """Sign in and stamp the session, so idle and over-long sessions can be ended."""
-    login_user(user, remember=remember)
+SESSION_KEYS = ("signed_in_as", "login_at", "seen_at", "remember_id")
+# How often a remembered browser's "last used" is written (not on every click).
+TOUCH_SECONDS = 15 * 60
+
+
+def _set_remember_cookie(value: str | None, expires_at: datetime | None = None) -> None:
+    """The lms_remember cookie this response sets (``value``) or deletes (None)."""
+    g.remember_cookie = (value, expires_at)
+
+
+@bp.after_app_request
+def write_remember_cookie(response):
+    if request.cookies.get(FLASK_LOGIN_COOKIE):  # issued by older versions; never honoured
+        response.delete_cookie(FLASK_LOGIN_COOKIE)
+    if "remember_cookie" not in g:
+        return response
+    value, expires_at = g.pop("remember_cookie")
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    if value is None:
+        if remember.COOKIE_NAME in request.cookies:
+            response.delete_cookie(remember.COOKIE_NAME, secure=secure, httponly=True,
+                                   samesite="Lax")
+        return response
+    # The browser forgets it when the server does: max-age is what is left of the token.
+    max_age = max(0, round((expires_at - utcnow()).total_seconds()))
+    response.set_cookie(remember.COOKIE_NAME, value, max_age=max_age, secure=secure,
+                        httponly=True, samesite="Lax")
+    return response
+
+
+def start_session(user, *, remember_me: bool = False, token=None,
+                  cookie: str | None = None) -> None:
+    """Sign in and stamp the session, so idle and over-long sessions can be ended.
+
+    ``remember_me`` asks for a remembered-browser token (learners only: see
+    remember.can_remember); ``token`` and ``cookie`` are the one this browser has just
+    presented. A remembered session lasts as long as its token, no longer.
+    """
+    login_user(user, remember=False)  # Flask-Login's own remember-me cookie is never used
     now = int(time.time())
-    session.update(login_at=now, seen_at=now, remembered=bool(remember))
+    session.update(signed_in_as=user.get_id(), login_at=now, seen_at=now)
+    if token is None and remember_me and remember.can_remember(user):
+        token, cookie = remember.issue(user, user_agent=request.headers.get("User-Agent"),
+                                       address=request.remote_addr)
+        db.session.commit()
+    if token is None:
+        session.pop("remember_id", None)
+        _set_remember_cookie(None)
+    else:
+        session["remember_id"] = token.id
+        _set_remember_cookie(cookie, token.expires_at)
+
+
+def end_session() -> None:
+    """Sign this browser out: its session, its remembered-browser token and cookie."""
+    token_id = session.get("remember_id")
+    if token_id and current_user.is_authenticated:
+        token = remember.own_token(current_user, token_id)
+        if token is not None:
+            remember.revoke(token)
+            db.session.commit()
+    logout_user()
+    for key in SESSION_KEYS:
+        session.pop(key, None)
+    _set_remember_cookie(None)
+
+
+@bp.before_app_request
+def sign_in_remembered_browser():
+    """A browser without a session but with a live remember-me token gets a session
+    (and a new secret in its cookie); a worthless cookie is deleted."""
+    if request.endpoint == "static" or current_user.is_authenticated:
+        return None
+    cookie = request.cookies.get(remember.COOKIE_NAME)
+    if not cookie:
+        return None
+    result = remember.redeem(cookie, address=request.remote_addr)
+    db.session.commit()  # the rotation, or what a replayed cookie revoked
+    if result.user is None:
+        if result.clear:
+            _set_remember_cookie(None)
+        return None
+    start_session(result.user, token=result.token, cookie=result.cookie)
+    log.info("session restored from a remembered browser user=%s", result.user.id)
+    return None
+
+
+def _session_expired():
+    end_session()
+    flash(_("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại."), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?"))
+                    if request.method == "GET" else url_for("auth.login"))
 
 
 @bp.before_app_request
 def end_stale_sessions():
     """A session unused for LMS_SESSION_IDLE_HOURS, or older than
-    LMS_SESSION_MAX_HOURS, ends (unless the person ticked "remember me")."""
+    LMS_SESSION_MAX_HOURS, ends. A remembered session ends with its server-side
+    token instead: LMS_REMEMBER_DAYS after sign-in, or when revoked."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     now = int(time.time())
-    if "login_at" not in session:  # restored from the remember-me cookie
-        session.update(login_at=now, seen_at=now, remembered=True)
-        return None
-    if session.get("remembered"):
+    token_id = session.get("remember_id")
+    if token_id:
+        token = remember.session_token(token_id, current_user)
+        if token is None:
+            log.info("session ended (remember-me token expired or revoked) user=%s",
+                     current_user.id)
+            return _session_expired()
+        if (utcnow() - token.last_used_at).total_seconds() > TOUCH_SECONDS:
+            remember.touch(token, request.remote_addr)
+            db.session.commit()
         return None
     config = current_app.config
     idle = now - session.get("seen_at", now) > config["LMS_SESSION_IDLE_HOURS"] * 3600
-    old = now - session["login_at"] > config["LMS_SESSION_MAX_HOURS"] * 3600
+    old = now - session.get("login_at", 0) > config["LMS_SESSION_MAX_HOURS"] * 3600
     if idle or old:
         log.info("session ended (%s) user=%s", "idle" if idle else "max age", current_user.id)
-        logout_user()
-        for key in ("login_at", "seen_at", "remembered"):
-            session.pop(key, None)
-        flash(_("Phiên đăng nhập đã hết hạn. Hãy đăng nhập lại."), "info")
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?"))
-                        if request.method == "GET" else url_for("auth.login"))
+        return _session_expired()
     if now - session.get("seen_at", 0) > 60:  # not a new cookie on every click
         session["seen_at"] = now
     return None
@@ -123,7 +227,10 @@ def login():
             )
         else:
             db.session.commit()
-            start_session(user, remember=form.remember.data)
+            start_session(user, remember_me=form.remember.data)
+            if form.remember.data and not remember.can_remember(user):
+                flash(_("Tài khoản quản trị và cán bộ tổ chức không được ghi nhớ đăng nhập. "
+                        "Hãy đăng xuất khi dùng xong."), "info")
             log.info("login ok user=%s from %s", user.id, request.remote_addr)
             return _redirect_next(url_for("learning.my_learning"))
     return render_template("auth/login.html", form=form)
@@ -132,10 +239,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    # A copied session or remember-me cookie must not outlive the logout.
+    # A copied session or remember-me cookie must not outlive the logout: every
+    # session and remembered browser of the user ends, and this browser forgets it.
     logic.end_sessions(current_user._get_current_object())
     db.session.commit()
-    logout_user()
+    end_session()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("main.index"))
 
@@ -191,12 +299,56 @@ def change_password():
             getattr(form, error.field or "password").errors.append(error.message)
         else:
             db.session.commit()
-            # The version changed: keep this browser signed in, the others are out.
+            # The version changed and every remembered browser was signed out: keep this
+            # browser signed in (remembered again if it was: the password was just given).
             start_session(current_user._get_current_object(),
-                          remember=session.get("remembered", False))
+                          remember_me=bool(session.get("remember_id")))
             flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác đã được đăng xuất."), "success")
             return redirect(url_for("learning.my_learning"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.get("/account/devices")
+@login_required
+def devices():
+    """The browsers this account is remembered on, each with a sign-out button."""
+    return render_template("auth/devices.html", form=DeviceForm(),
+                           tokens=remember.live_tokens(current_user),
+                           current_id=session.get("remember_id"),
+                           days=current_app.config["LMS_REMEMBER_DAYS"])
+
+
+@bp.post("/account/devices/<int:token_id>/revoke")
+@login_required
+def revoke_device(token_id: int):
+    if not DeviceForm().validate_on_submit():
+        abort(400)
+    token = remember.own_token(current_user, token_id)
+    if token is None:
+        abort(404)
+    if token.id == session.get("remember_id"):  # this browser: sign it out
+        end_session()
+        flash(_("Đã đăng xuất và không ghi nhớ đăng nhập trên máy này nữa."), "info")
+        return redirect(url_for("auth.login"))
+    remember.revoke(token)
+    db.session.commit()
+    flash(_("Đã đăng xuất thiết bị đó. Lần sau trên thiết bị đó cần đăng nhập lại."), "success")
+    return redirect(url_for("auth.devices"))
+
+
+@bp.post("/account/devices/revoke-all")
+@login_required
+def revoke_all_devices():
+    """Every other browser is signed out, remembered or not; this one stays signed in."""
+    if not DeviceForm().validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    logic.end_sessions(user)
+    db.session.commit()
+    start_session(user)
+    log.info("all other sessions ended by the user user=%s", user.id)
+    flash(_("Đã đăng xuất trên mọi thiết bị khác. Máy này vẫn đăng nhập."), "success")
+    return redirect(url_for("auth.devices"))
 
 
 @bp.route("/activate/<token>", methods=["GET", "POST"])
@@ -222,7 +374,7 @@ def activate_account(token: str):
             form.password.errors.append(error.message)
         else:
             db.session.commit()
-            logout_user()
+            end_session()  # whoever was signed in on this browser
             start_session(user)
             flash(_("Đã kích hoạt tài khoản. Lần sau hãy đăng nhập bằng mã cán bộ %(code)s "
                     "hoặc email và mật khẩu vừa chọn.", code=official.employee_code), "success")

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 
 from lms.audit import logic as audit
 from lms.auth.logic import end_sessions
-from lms.auth.models import ActivationToken, User
+from lms.auth.models import ActivationToken, RememberToken, User
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
@@ -68,6 +68,12 @@ def user_data(user: User) -> dict[str, Any]:
              "certificate_code": c.code, "score_percent": c.score_percent}
             for c in db.session.scalars(select(Completion).where(
                 Completion.user_id == user.id).order_by(Completion.id))],
+        "remembered_devices": [
+            {"browser": t.browser, "platform": t.platform, "signed_in_at": _iso(t.issued_at),
+             "last_used_at": _iso(t.last_used_at), "last_address": t.last_address,
+             "expires_at": _iso(t.expires_at), "revoked_at": _iso(t.revoked_at)}
+            for t in db.session.scalars(select(RememberToken).where(
+                RememberToken.user_id == user.id).order_by(RememberToken.id))],
         "official_record": None,
     }
     if official is not None:
@@ -111,6 +117,8 @@ def anonymise(user: User) -> None:
     db.session.execute(update(QuizAttempt).where(QuizAttempt.user_id == user.id)
                        .values(responses=None))
     db.session.execute(delete(PendingImport).where(PendingImport.user_id == user.id))
+    # Which browsers, from which addresses: nothing to keep once signed out everywhere.
+    db.session.execute(delete(RememberToken).where(RememberToken.user_id == user.id))
     db.session.execute(update(ActivationToken).where(ActivationToken.created_by_id == user.id)
                        .values(created_by_id=None))
     db.session.flush()

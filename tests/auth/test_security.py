@@ -179,10 +179,11 @@ def test_remember_me_cookie_is_short_secure_and_same_site_in_production(app):
         "csrf_token": token}, headers={"Referer": "https://lms.example/login"})
     assert response.status_code == 302
     cookies = response.headers.getlist("Set-Cookie")
-    remember = next(c for c in cookies if c.startswith("remember_token="))
+    assert not any(c.startswith("remember_token=") for c in cookies)  # not Flask-Login's
+    remember = next(c for c in cookies if c.startswith("lms_remember="))
     assert "Secure" in remember and "HttpOnly" in remember and "SameSite=Lax" in remember
-    assert "Max-Age=604800" in remember or "Expires=" in remember
-    assert app.config["REMEMBER_COOKIE_DURATION"] == 7 * 24 * 3600
+    assert "Max-Age=604800" in remember  # and the server's token ends then too
+    assert app.config["LMS_REMEMBER_DAYS"] == 7
     session = next(c for c in cookies if c.startswith("session="))
     assert "Secure" in session and "SameSite=Lax" in session
 
