@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from lms.extensions import db
 from lms.org.models import PERIOD_FIELDS, Official, OfficialPeriod, Unit, UnitPeriod
@@ -91,31 +92,64 @@ class UnitHistory:
             record.periods.sort(key=lambda p: _sort_key(p.valid_from))
 
     @classmethod
-    def load(cls) -> UnitHistory:
+    def read(cls) -> UnitHistory:
+        """A fresh copy from the database (to change: see UnitEditor)."""
         records = {
-            row.id: UnitRecord(row.id, row.code, row.valid_from, row.valid_to, row.ended_by,
-                               row.successor_id)
-            for row in db.session.execute(select(
-                Unit.id, Unit.code, Unit.valid_from, Unit.valid_to, Unit.ended_by,
-                Unit.successor_id))
+            unit_id: UnitRecord(unit_id, code, valid_from, valid_to, ended_by, successor_id)
+            for unit_id, code, valid_from, valid_to, ended_by, successor_id in
+            db.session.execute(select(Unit.id, Unit.code, Unit.valid_from, Unit.valid_to,
+                                      Unit.ended_by, Unit.successor_id)).tuples()
         }
-        for row in db.session.execute(select(
-                UnitPeriod.id, UnitPeriod.unit_id, UnitPeriod.valid_from, UnitPeriod.valid_to,
-                UnitPeriod.name, UnitPeriod.level, UnitPeriod.parent_id)):
-            records[row.unit_id].periods.append(UnitState(
-                row.valid_from, row.valid_to, row.name, row.level, row.parent_id, row.id))
+        for period_id, unit_id, valid_from, valid_to, name, level, parent_id in \
+                db.session.execute(select(
+                    UnitPeriod.id, UnitPeriod.unit_id, UnitPeriod.valid_from,
+                    UnitPeriod.valid_to, UnitPeriod.name, UnitPeriod.level,
+                    UnitPeriod.parent_id)).tuples():
+            records[unit_id].periods.append(UnitState(
+                valid_from, valid_to, name, level, parent_id, period_id))
         return cls(records.values())
+
+    @classmethod
+    def load(cls) -> UnitHistory:
+        """The history as the database holds it now, shared read-only within a process:
+        reports read it on every page, and it changes only when a units import or a
+        unit change writes new periods (which changes the count or the newest id)."""
+        # A fingerprint of everything read below, in one cheap aggregate: any import or
+        # change of units moves at least one of these figures.
+        stamp = tuple(db.session.execute(select(
+            func.count(UnitPeriod.id), func.max(UnitPeriod.id),
+            func.sum(func.length(UnitPeriod.name) * UnitPeriod.id),
+            func.sum(UnitPeriod.parent_id * UnitPeriod.id), func.sum(UnitPeriod.unit_id),
+            func.count(UnitPeriod.valid_from), func.max(UnitPeriod.valid_from),
+            func.count(UnitPeriod.valid_to), func.max(UnitPeriod.valid_to),
+            func.sum(func.length(UnitPeriod.level) * UnitPeriod.id),
+            select(func.count(Unit.id), ).scalar_subquery(),
+            select(func.count(Unit.valid_to)).scalar_subquery(),
+            select(func.sum(Unit.successor_id)).scalar_subquery())).one())
+        cache = current_app.extensions.setdefault("lms_unit_history", {})
+        if cache.get("stamp") == stamp:
+            return cache["history"]
+        history = cls.read()
+        cache.update(stamp=stamp, history=history)
+        return history
 
     # --- one date's tree ---------------------------------------------------------------
 
     def tree_on(self, day: date) -> dict[int, UnitState]:
-        """{unit_id: its state on ``day``} for the units that exist on ``day``."""
+        """{unit_id: its state on ``day``} for the units that exist on ``day`` (remembered:
+        callers must not change it)."""
+        memo = self.__dict__.setdefault("_trees", {})
+        if day in memo:
+            return memo[day]
         tree = {}
         for record in self.units.values():
             if record.exists_on(day):
                 state = record.state_on(day)
                 if state is not None:
                     tree[record.id] = state
+        if len(memo) > 64:
+            memo.clear()
+        memo[day] = tree
         return tree
 
     def subtree_on(self, root_id: int, day: date) -> list[int]:
@@ -250,8 +284,12 @@ class UnitEditor(UnitHistory):
 
     @classmethod
     def load(cls) -> UnitEditor:
-        base = UnitHistory.load()
-        return cls(base.units.values())
+        return cls(UnitHistory.read().units.values())
+
+    def tree_on(self, day: date) -> dict[int, UnitState]:
+        """Never remembered here: an editor's tree changes with every change."""
+        self.__dict__.pop("_trees", None)
+        return super().tree_on(day)
 
     def create(self, code: str, name: str, level: str, parent_id: int | None,
                day: date | None) -> UnitRecord:

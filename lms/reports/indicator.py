@@ -20,11 +20,10 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import (
     ColumnElement,
-    Date,
     and_,
     case,
     func,
@@ -32,7 +31,6 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -56,6 +54,17 @@ def percent(trained: int, total: int) -> Decimal:
 
 def target_for(level: str) -> Decimal:
     """100 unless configured (LMS_TARGET_PERCENT, LMS_TARGET_PERCENT_BY_LEVEL)."""
+    cache = getattr(g, "_lms_targets", None) if has_app_context() else None
+    if cache is None:
+        cache = {}
+        if has_app_context():
+            g._lms_targets = cache
+    if level not in cache:
+        cache[level] = _target_for(level)
+    return cache[level]
+
+
+def _target_for(level: str) -> Decimal:
     by_level = current_app.config.get("LMS_TARGET_PERCENT_BY_LEVEL", {})
     value = float(by_level.get(level, current_app.config.get("LMS_TARGET_PERCENT", 100)))
     return Decimal(int(value)) if value.is_integer() else Decimal(str(value))
@@ -100,38 +109,51 @@ def _required(courses: list[Course], history: UnitHistory, day: date
                                   OfficialPeriod.is_it_officer, levels) for c in courses}
 
 
-def _completions(course_ids: list[int], until: date, officials):
-    """Every relevant completion as (official, course, date): online ones through
-    the official's account, and external training records; ``officials`` (a SELECT
-    of ids, or None for all) keeps a district's report to its own people."""
-    online = (
-        select(Official.id.label("official_id"), Completion.course_id.label("course_id"),
-               Completion.completed_on.label("completed_on"))
-        .join(Official, Official.user_id == Completion.user_id)
-        .where(Completion.completed_on <= until)
-    )
-    external = (
-        select(ExternalTraining.official_id, ExternalTraining.course_id,
-               ExternalTraining.completed_on)
-        .where(ExternalTraining.course_id.in_(course_ids), ExternalTraining.completed_on <= until)
-    )
-    if officials is not None:
-        online = online.where(Official.id.in_(officials))
-        external = external.where(ExternalTraining.official_id.in_(officials))
-    return union_all(online, external).subquery("completion_dates")
+def _windowless(course: Course, cycle: str) -> bool:
+    """Any completion on or before the date counts (no validity window, no yearly cycle)."""
+    return course.valid_days is None and cycle == "all"
 
 
 def _done_flags(courses: list[Course], dates: list[date], cycle: str, officials):
-    """Per official: 1/0 for "holds a valid completion of course c on date k"."""
-    raw = _completions([c.id for c in courses], max(dates), officials)
-    columns = [raw.c.official_id]
-    for k, as_of in enumerate(dates):
+    """Two grouped reads, online completions by account and classroom records by
+    official (each in the order of its covering index, so nothing is sorted): per
+    course the first completion date (courses without a window: enough for every
+    date) or, for each date k, 1/0 for "holds a completion valid on date k"."""
+    until = max(dates)
+
+    def flags(table, key, course_ids):
+        columns = [key.label("key")]
         for course in courses:
-            valid = and_(raw.c.course_id == course.id,
-                         raw.c.completed_on <= as_of,
-                         raw.c.completed_on >= window_start(course, as_of, cycle))
-            columns.append(func.max(case((valid, 1), else_=0)).label(f"d{k}_{course.id}"))
-    return select(*columns).group_by(raw.c.official_id).subquery("done")
+            if _windowless(course, cycle):
+                columns.append(func.min(case((table.course_id == course.id,
+                                              table.completed_on))).label(f"first_{course.id}"))
+                continue
+            for k, as_of in enumerate(dates):
+                valid = and_(table.course_id == course.id, table.completed_on <= as_of,
+                             table.completed_on >= window_start(course, as_of, cycle))
+                columns.append(func.max(case((valid, 1), else_=0)).label(f"d{k}_{course.id}"))
+        return select(*columns).where(table.completed_on <= until, course_ids).group_by(key)
+
+    ids = [c.id for c in courses]
+    online = flags(Completion, Completion.user_id, Completion.course_id.in_(ids))
+    external = flags(ExternalTraining, ExternalTraining.official_id,
+                     ExternalTraining.course_id.in_(ids))
+    if officials is not None:
+        online = online.where(Completion.user_id.in_(
+            select(Official.user_id).where(Official.id.in_(officials))))
+        external = external.where(ExternalTraining.official_id.in_(officials))
+    return online.subquery("done_online"), external.subquery("done_external")
+
+
+def _held_on(done, k: int, as_of: date, course: Course, cycle: str) -> ColumnElement[bool]:
+    def held(sub) -> ColumnElement[bool]:
+        if _windowless(course, cycle):
+            column = sub.c[f"first_{course.id}"]
+            return and_(column.is_not(None), column <= as_of)
+        return func.coalesce(sub.c[f"d{k}_{course.id}"], 0) == 1
+
+    online, external = done
+    return or_(held(online), held(external))
 
 
 def _holds(course: Course, as_of: date, cycle: str) -> ColumnElement[bool]:
@@ -155,11 +177,11 @@ def _trained_exists(courses: list[Course], required: dict[int, ColumnElement[boo
                 *[or_(not_(required[c.id]), _holds(c, as_of, cycle)) for c in courses])
 
 
-def _trained_on(k: int, courses: list[Course], required: dict[int, ColumnElement[bool]],
-                done) -> ColumnElement[bool]:
+def _trained_on(k: int, as_of: date, cycle: str, courses: list[Course],
+                required: dict[int, ColumnElement[bool]], done) -> ColumnElement[bool]:
     if not courses:
         return literal(False)
-    satisfied = [or_(not_(required[c.id]), func.coalesce(done.c[f"d{k}_{c.id}"], 0) == 1)
+    satisfied = [or_(not_(required[c.id]), _held_on(done, k, as_of, c, cycle))
                  for c in courses]
     return and_(or_(*required.values()), *satisfied)
 
@@ -201,31 +223,41 @@ def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int]
                 per_date = result.setdefault(row[0], [(0, 0, 0)] * len(dates))
                 per_date[k] = (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
         return result
-    # Several dates (the 12-month trend): one pass computing per-official flags for
-    # all dates, joined to the period each official held on each date.
-    days = union_all(*[select(literal(k).label("k"), literal(d, Date).label("day"))
-                       for k, d in enumerate(dates)]).cte("days")
+    # Several dates (the 12-month trend): one pass over the periods that overlap the
+    # dates, with per-official completion flags for every date; a period counts for
+    # each date it holds on, under its own unit.
     officials = None if unit_ids is None else select(OfficialPeriod.official_id).where(
         _in_units(unit_ids))
     done = _done_flags(courses, dates, cycle, officials)
-    trained_whens, no_requirement_whens = [], []
+    online, external = done
+    columns: list[Any] = [OfficialPeriod.unit_id]
     for k, as_of in enumerate(dates):
         required = _required(courses, history, as_of)
-        trained_whens.append((and_(days.c.k == k, _trained_on(k, courses, required, done)), 1))
-        no_requirement_whens.append((and_(days.c.k == k, not_(or_(*required.values()))), 1))
+        counted = _counted_on(as_of)
+        trained = _trained_on(k, as_of, cycle, courses, required, done)
+        columns += [func.sum(case((counted, 1), else_=0)),
+                    func.sum(case((and_(counted, trained), 1), else_=0)),
+                    func.sum(case((and_(counted, not_(or_(*required.values()))), 1), else_=0))]
+    overlapping = and_(or_(OfficialPeriod.valid_from.is_(None),
+                           OfficialPeriod.valid_from <= max(dates)),
+                       or_(OfficialPeriod.valid_to.is_(None),
+                           OfficialPeriod.valid_to >= min(dates)),
+                       OfficialPeriod.status == "active")
     statement = (
-        select(days.c.k, OfficialPeriod.unit_id, func.count(),
-               func.sum(case(*trained_whens, else_=0)),
-               func.sum(case(*no_requirement_whens, else_=0)))
-        .select_from(OfficialPeriod)
-        .join(days, _counted_on(days.c.day))
-        .outerjoin(done, done.c.official_id == OfficialPeriod.official_id)
-        .where(_in_units(unit_ids))
-        .group_by(days.c.k, OfficialPeriod.unit_id)
+        select(*columns).select_from(OfficialPeriod)
+        .join(Official, Official.id == OfficialPeriod.official_id)
+        .outerjoin(online, online.c.key == Official.user_id)
+        .outerjoin(external, external.c.key == OfficialPeriod.official_id)
+        .where(overlapping, _in_units(unit_ids))
+        .group_by(OfficialPeriod.unit_id)
     )
     for row in db.session.execute(statement):
-        per_date = result.setdefault(row[1], [(0, 0, 0)] * len(dates))
-        per_date[int(row[0])] = (int(row[2] or 0), int(row[3] or 0), int(row[4] or 0))
+        values = [int(v or 0) for v in row[1:]]
+        per_date = result.setdefault(row[0], [(0, 0, 0)] * len(dates))
+        for k in range(len(dates)):
+            total, trained_count, no_req = values[3 * k:3 * k + 3]
+            old = per_date[k]
+            per_date[k] = (old[0] + total, old[1] + trained_count, old[2] + no_req)
     return result
 
 
@@ -378,7 +410,10 @@ def compliance_reports(scope: Unit | None, dates: list[date], cycle: str = "all"
         else:
             layouts.append(_layout(history, root_id, tree_day, structure, today))
     wanted = set().union(*(layout.counted_in for layout in layouts))
-    everything = scope is None and structure == "as-of" and len(dates) == 1
+    # Every unit of the history counts in this report (the whole province, restated; or
+    # its one date): no filter at all reads faster than a list of every unit.
+    everything = wanted >= history.units.keys() or (
+        scope is None and structure == "as-of" and len(dates) == 1)
     counts = unit_counts(dates, cycle, None if everything else wanted, history)
     absorbed = history.absorbed(today if structure == "current" else max(dates) +
                                 timedelta(days=1))
