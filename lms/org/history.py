@@ -200,6 +200,7 @@ class UnitHistory:
         for record in self.units.values():
             if (record.ended_by == "merged" and record.successor_id is not None
                     and record.valid_to is not None and record.valid_to < today):
+                # date.max: planned merges too (valid_to + 1 day must stay a date)
                 result.setdefault(record.successor_id, []).append(
                     (record, record.valid_to + timedelta(days=1)))
         for merged in result.values():
@@ -377,3 +378,31 @@ class UnitEditor(UnitHistory):
             state = tree.get(current)
             current = state.parent_id if state is not None else None
         return None
+
+
+@dataclass
+class UnitStory:
+    """What a unit's page says of its past and planned changes."""
+
+    periods: list[tuple[UnitState, str | None]]  # each period with its parent's code
+    ended: tuple[str, date, UnitRecord | None] | None  # how, from which day, successor
+    absorbed: list[tuple[UnitRecord, date]]
+    today: date
+
+    @property
+    def worth_showing(self) -> bool:
+        return len(self.periods) > 1 or self.ended is not None or bool(self.absorbed) or any(
+            p.valid_from is not None for p, _code in self.periods)
+
+
+def unit_story(unit_id: int, today: date) -> UnitStory:
+    history = UnitHistory.load()
+    record = history.units[unit_id]
+    periods = [(p, history.units[p.parent_id].code if p.parent_id in history.units else None)
+               for p in record.periods]
+    ended = None
+    if record.valid_to is not None:
+        successor = history.units.get(record.successor_id) if record.successor_id else None
+        ended = (record.ended_by or "abolished", record.valid_to + timedelta(days=1), successor)
+    absorbed = history.absorbed(date.max)  # planned merges too: the page marks them
+    return UnitStory(periods, ended, absorbed.get(unit_id, []), today)

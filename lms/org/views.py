@@ -24,8 +24,9 @@ from lms.auth.permissions import manager_required, scope_of, unit_in_scope_or_40
 from lms.extensions import db
 from lms.learning.requirements import courses_with_rules
 from lms.learning.status import STATES
-from lms.org import imports
+from lms.org import imports, pending
 from lms.org.forms import ConfirmForm, UploadForm
+from lms.org.history import unit_story
 from lms.org.logic import STATUS_FILTERS, ancestors, children_with_counts, officials_page
 from lms.org.models import Unit
 from lms.org.templates_xlsx import template_workbook
@@ -63,6 +64,7 @@ def unit(code: str):
         "org/unit.html", unit=unit, trail=trail, children=children_with_counts(unit),
         page=page, status_of=page_status, query=query, state=state, states=STATES,
         today=today, invite_form=ConfirmForm(), rule_courses=courses_with_rules(),
+        story=unit_story(unit.id, today),
     )
 
 
@@ -108,7 +110,7 @@ def upload(kind: str):
         result = _run(kind, filename, data, options, dry_run=True)
         token = None
         if result.ok:
-            token = imports.stash_upload(current_user.id, kind, filename, data, options)
+            token = pending.stash_upload(current_user.id, kind, filename, data, options)
             db.session.commit()
         return render_template("org/import_preview.html", kind=kind, result=result,
                                token=token, filename=filename, form=ConfirmForm())
@@ -120,19 +122,25 @@ def upload(kind: str):
 def confirm(token: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    pending = imports.pending_upload(token, current_user.id)
-    if pending is None:
+    try:
+        upload = pending.pending_upload(token, current_user.id)
+    except pending.UploadExpired:
+        db.session.commit()  # the expired file is deleted
+        flash(_("Tệp đã hết hạn, hãy tải lên lại (tệp chờ xác nhận được giữ %(hours)d giờ).",
+                hours=pending.PENDING_HOURS), "warning")
+        return redirect(url_for("org.units"))
+    if upload is None:
         flash(_("Không tìm thấy tệp chờ xác nhận (có thể đã được nhập). Hãy tải lên lại."),
               "warning")
         return redirect(url_for("org.units"))
-    kind = pending.kind
-    result = _run(kind, pending.filename, pending.content, pending.options, dry_run=False)
+    kind = upload.kind
+    result = _run(kind, upload.filename, upload.content, upload.options, dry_run=False)
     if not result.ok:
         # The data changed since the preview (another import ran): nothing was written.
         db.session.rollback()
         return render_template("org/import_preview.html", kind=kind, result=result,
-                               token=None, filename=pending.filename, form=ConfirmForm())
-    db.session.delete(pending)
+                               token=None, filename=upload.filename, form=ConfirmForm())
+    db.session.delete(upload)
     db.session.commit()
     flash(_("Đã nhập %(n)d dòng: %(summary)s.", n=result.rows, summary=_summary(result)),
           "success")

@@ -309,3 +309,10 @@ def test_the_admin_previews_and_confirms_a_merge_on_the_web(client, courses):
     db.session.expire_all()
     assert unit_by_code("X2").valid_to == date(2025, 6, 30)
     assert figures("NA", date(2025, 7, 1))["X1"] == (0, 1)
+    # Both units' pages tell the story; a planned change is marked as planned.
+    assert "Tiếp nhận Xã Con Cuông (X2) từ 01/07/2025" in client.get("/units/X1").get_data(
+        as_text=True)
+    assert "Sáp nhập vào X1 từ 01/07/2025" in client.get("/units/X2").get_data(as_text=True)
+    assert change_units(["2027-01-01", "đổi tên", "X1", "Xã Nghi Lộc mới", "", "", ""]).ok
+    page = client.get("/units/X1").get_data(as_text=True)
+    assert "Từ 01/01/2027: Xã Nghi Lộc mới" in page and "Dự kiến" in page
