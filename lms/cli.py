@@ -10,7 +10,13 @@ def register_cli(app: Flask) -> None:
     from lms.backup import backup_command, restore_command
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
-    from lms.org.cli import grant_command_factory, officials_cli, training_cli, units_cli
+    from lms.org.cli import (
+        grant_command_factory,
+        imports_cli,
+        officials_cli,
+        training_cli,
+        units_cli,
+    )
     from lms.reports.cli import report_cli, tokens_cli
 
     grant_command_factory(users_cli)
@@ -19,6 +25,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(units_cli)
     app.cli.add_command(officials_cli)
     app.cli.add_command(training_cli)
+    app.cli.add_command(imports_cli)
     app.cli.add_command(courses_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

@@ -123,6 +123,11 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         # and the audit log see the visitor's address rather than the proxy's.
         "LMS_PROXY_COUNT": int(os.environ.get("LMS_PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
+        # What reading an uploaded workbook's first sheet may hold in memory (a shared
+        # string repeated in many cells multiplies); a 100,000-row roster needs 55-70 MB.
+        "LMS_XLSX_MAX_READ_MB": float(os.environ.get("LMS_XLSX_MAX_READ_MB", "256")),
+        # A quiz submission's body: a quiz's answers need a few KB (larger: 413).
+        "LMS_QUIZ_MAX_BYTES": int(os.environ.get("LMS_QUIZ_MAX_BYTES", str(64 * 1024))),
     }
     config.update(test_config or {})
 

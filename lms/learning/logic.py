@@ -9,6 +9,7 @@ losers read the winner's row.
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from lms.auth.models import User
 from lms.courses.models import Course, Lesson
 from lms.extensions import begin_write, db
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
+from lms.util.i18n import mark
 from lms.util.text import fold
 from lms.util.time import local_today, utcnow
 
@@ -324,17 +326,87 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
+# What one attempt may store. A browser sends at most one value per single or
+# true/false question, one per choice of a multiple one, and a short answer in a text
+# box; anything beyond that is not an answer, and storing it would let one request
+# fill the disk (a pen test stored 18.6 MB in one attempt).
+SHORT_ANSWER_MIN_LIMIT = 200  # characters, whatever the accepted answers' length
+SHORT_ANSWER_FACTOR = 4  # ... or this many times the longest accepted answer
+MAX_RESPONSES_BYTES = 32 * 1024  # one attempt's responses as stored (JSON)
+
+
+class AnswersRejected(ValueError):
+    """The submitted answers hold more than the attempt's questions allow.
+
+    ``message`` is marked for translation and formatted with ``params`` when shown.
+    """
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params)
+        self.message = message
+        self.params = params
+
+
+def short_answer_limit(question: dict[str, Any]) -> int:
+    """The longest short answer accepted, in characters (the text box's maxlength)."""
+    accepted = question.get("answer") or []
+    if isinstance(accepted, str):
+        accepted = [accepted]
+    longest = max((len(str(answer)) for answer in accepted), default=0)
+    return max(SHORT_ANSWER_MIN_LIMIT, SHORT_ANSWER_FACTOR * longest)
+
+
 def parse_responses(attempt: QuizAttempt, form: Any) -> dict[str, Any]:
-    """Read the learner's answers for this attempt's questions from a form MultiDict."""
+    """The learner's answers to this attempt's questions, read from a form MultiDict.
+
+    Only the attempt's questions are read (other fields are ignored); a choice that is
+    not one of the question's is dropped. Raises :class:`AnswersRejected` when a field
+    holds more than its question can take (two values for a single choice, more values
+    than choices, a short answer over :func:`short_answer_limit`) or the whole is over
+    ``MAX_RESPONSES_BYTES``: nothing of such a submission is stored.
+    """
     responses: dict[str, Any] = {}
-    for question in attempt.questions:
-        key = f"q-{question['id']}"
-        if question["type"] == "multiple":
-            responses[question["id"]] = form.getlist(key)
+    for number, question in enumerate(attempt.questions, start=1):
+        values = form.getlist(f"q-{question['id']}")
+        kind = question["type"]
+        if kind == "multiple":
+            choices = len(question.get("choices") or [])
+            if len(values) > choices:
+                raise AnswersRejected(
+                    mark("Câu %(number)d: gửi %(given)d lựa chọn, nhiều hơn số phương án "
+                         "(%(choices)d)."), number=number, given=len(values), choices=choices)
+            chosen = {_choice_index(value, choices) for value in values} - {None}
+            responses[question["id"]] = [str(index) for index in sorted(chosen)]
+            continue
+        if len(values) > 1:
+            raise AnswersRejected(mark("Câu %(number)d chỉ nhận một câu trả lời."),
+                                  number=number)
+        value = values[0] if values and isinstance(values[0], str) else None
+        if kind == "single":
+            index = _choice_index(value, len(question.get("choices") or []))
+            responses[question["id"]] = None if index is None else str(index)
+        elif kind == "true_false":
+            responses[question["id"]] = value if value in ("true", "false") else None
         else:
-            value = form.get(key)
-            responses[question["id"]] = value[:500] if isinstance(value, str) else None
+            limit = short_answer_limit(question)
+            if value is not None and len(value) > limit:
+                raise AnswersRejected(
+                    mark("Câu %(number)d: câu trả lời dài %(length)d ký tự, quá mức "
+                         "%(limit)d ký tự."), number=number, length=len(value), limit=limit)
+            responses[question["id"]] = value
+    size = len(json.dumps(responses).encode())
+    if size > MAX_RESPONSES_BYTES:
+        raise AnswersRejected(mark("Bài làm quá lớn để lưu (%(size)d KB, tối đa %(limit)d KB)."),
+                              size=-(-size // 1024), limit=MAX_RESPONSES_BYTES // 1024)
     return responses
+
+
+def _choice_index(value: Any, choices: int) -> int | None:
+    """``value`` as the index of one of ``choices`` choices, or None."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return None
+    index = int(value) if len(value) <= 4 else choices
+    return index if index < choices else None
 
 
 @dataclass

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,6 +26,29 @@ from lms.org.models import Official
 from lms.util.time import local_today
 
 bp = Blueprint("learning", __name__)
+
+
+@bp.url_value_preprocessor
+def limit_quiz_submission(endpoint: str | None, _values: dict | None) -> None:
+    """A quiz's answers fit in a few KB: refuse a larger body before it is read.
+
+    URL value preprocessors run before every before_request function, and CSRF
+    protection, one of those, reads the whole form; so the check is made here. The
+    limit set on the request also stops a body sent without a Content-Length.
+    """
+    if endpoint == "learning.quiz" and request.method == "POST":
+        request.max_content_length = current_app.config["LMS_QUIZ_MAX_BYTES"]
+        if (request.content_length or 0) > request.max_content_length:
+            abort(413)
+
+
+@bp.errorhandler(413)
+def quiz_too_large(_error):
+    limit = current_app.config["LMS_QUIZ_MAX_BYTES"] / 1024
+    return render_template(
+        "errors/error.html", code=413, title=_("Bài làm quá lớn"),
+        message=_("Bài làm gửi lên lớn hơn %(kb)s KB, nhiều hơn mọi bài kiểm tra cần. Hãy "
+                  "mở lại bài kiểm tra và nộp lại.", kb=f"{limit:g}")), 413
 
 
 @bp.post("/courses/<slug>/lessons/<lesson_slug>/done")
@@ -56,9 +88,13 @@ def quiz(slug: str):
         attempt = db.session.get(QuizAttempt, int(form.attempt_id.data))
         if attempt is None or attempt.user_id != current_user.id or attempt.course_id != course.id:
             abort(404)
-        logic.submit_attempt(
-            current_user, attempt, logic.parse_responses(attempt, request.form)
-        )
+        try:
+            responses = logic.parse_responses(attempt, request.form)
+        except logic.AnswersRejected as rejected:
+            return render_template(
+                "errors/error.html", code=400, title=_("Bài làm không hợp lệ"),
+                message=_(rejected.message, **rejected.params)), 400
+        logic.submit_attempt(current_user, attempt, responses)
         db.session.commit()
         return redirect(url_for("learning.attempt_result", slug=slug, attempt_id=attempt.id))
 
@@ -79,6 +115,7 @@ def quiz(slug: str):
         form=form,
         attempts_left=logic.attempts_left(current_user, course),
         progress=progress,
+        answer_limit=logic.short_answer_limit,
     )
 
 

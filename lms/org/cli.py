@@ -10,12 +10,14 @@ from flask_babel import force_locale
 from lms.auth import activation
 from lms.auth import logic as auth
 from lms.extensions import db
+from lms.org import pending
 from lms.org.imports import ImportResult, run_import
 from lms.org.logic import unit_by_code
 
 units_cli = AppGroup("units", help="The units tree.")
 officials_cli = AppGroup("officials", help="The officials roster.")
 training_cli = AppGroup("training", help="External (classroom) training records.")
+imports_cli = AppGroup("imports", help="Files uploaded in the web UI, waiting for confirmation.")
 CHANGES_SHOWN = 100
 
 
@@ -114,6 +116,15 @@ def import_officials_command(file: Path, dry_run: bool, show_all: bool,
 def import_training_command(file: Path, dry_run: bool, show_all: bool) -> None:
     """Import external training records (employee_code, course, completed_on, source)."""
     _run("training", file, dry_run, show_all)
+
+
+@imports_cli.command("purge-pending")
+def purge_pending_command() -> None:
+    """Delete uploads previewed but not confirmed within 24 hours (run daily)."""
+    deleted = pending.purge_expired()
+    db.session.commit()
+    click.echo(f"Deleted {deleted} expired pending upload(s) "
+               f"(older than {pending.PENDING_HOURS} hours).")
 
 
 @officials_cli.command("invite")
