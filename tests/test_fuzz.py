@@ -473,7 +473,10 @@ def test_unit_pages(signed, world, query, manager, extra):
     # The activation links (a new link replaces the old: repeating changes nothing more).
     links = answered(client.post(f"/units/{code}/invitations",
                                  data={**extra, "csrf_token": token_of(client)}))
-    assert links.status_code in (400, 404) or links.mimetype == "text/csv"
+    # An empty code makes "/units//invitations", which is not the invitations route at all
+    # (Werkzeug merges the slashes into "/units/invitations", a unit page: GET only).
+    refused = (400, 404, 405) if not code else (400, 404)
+    assert links.status_code in refused or links.mimetype == "text/csv"
 
 
 REPORTS = ("/reports", "/reports/untrained", "/reports/untrained.csv", "/reports/export.csv",
