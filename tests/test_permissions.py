@@ -17,6 +17,7 @@ import functools
 import io
 import json
 import time
+from datetime import date
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -36,6 +37,7 @@ from lms.learning.models import ExternalTraining, QuizAttempt
 from lms.org.imports import stash_upload
 from lms.org.logic import unit_by_code
 from lms.org.models import Official, PendingImport, Unit
+from lms.reports.frozen import freeze
 from lms.reports.models import ApiToken
 from lms.reports.tokens import create_token, revoke
 from tests.builders import (
@@ -118,6 +120,8 @@ def build_world(courses_dir) -> dict[str, Any]:
     device, _cookie = remember.issue(citizen, user_agent="Mozilla/5.0 (Linux; Android 14) "
                                      "Chrome/130.0 Mobile Safari/537.36", address="203.0.113.5")
     _record, api_token = create_token(snv, "Hệ thống báo cáo")
+    frozen_snv = freeze(snv, date(2026, 6, 30), user=manager)
+    frozen_x1 = freeze(x1, date(2026, 6, 30), user=manager_x1)
     snv_file = csv_bytes([ROSTER_HEADER, _roster_row("CB-SNV-09", "Người mới Sở", "SNV")])
     x1_file = csv_bytes([ROSTER_HEADER, _roster_row("CB-X1-09", "Người mới Xã", "X1")])
     import_token = stash_upload(manager.id, "officials", "snv.csv", snv_file)
@@ -136,6 +140,8 @@ def build_world(courses_dir) -> dict[str, Any]:
         "other_import_token": other_import_token,
         "api_token": api_token,
         "device": device.id,
+        "frozen_snv": frozen_snv.id,
+        "frozen_x1": frozen_x1.id,
     }
 
 
@@ -302,6 +308,9 @@ MATRIX: list[Row] = [
     Row("/imports/units", "GET", managers(200)),
     Row("/imports/training", "GET", managers(200)),
     Row("/imports/khong-co", "GET", managers(404)),
+    # Dated reorganisations (merge, abolish…) are the province's: admins only.
+    Row("/imports/unit_changes", "GET", managers(403, admin=200)),
+    Row("/imports/templates/unit_changes.xlsx", "GET", managers(200)),
     Row("/imports/officials", "POST", managers(200)),  # no file: the form shows the error
     # Status alone cannot tell "confirmed" from "not yours": both go back to /units.
     # test_pending_import_of_another_user_cannot_be_confirmed checks what happened.
@@ -330,6 +339,16 @@ MATRIX: list[Row] = [
     Row("/reports/export.json", "GET", managers(200)),
     Row("/reports/export.json?unit=X1", "GET", managers(404, admin=200)),
     Row("/reports/export.pdf", "GET", managers(404)),
+    # Frozen reports (chốt số liệu): the unit's HR and the admin, each within scope.
+    Row("/reports/frozen", "GET", managers(200)),
+    Row("/reports/frozen?unit=X1", "GET", managers(404, admin=200)),
+    Row("/reports/frozen/{frozen_snv}.csv", "GET", managers(200)),
+    Row("/reports/frozen/{frozen_x1}.xlsx", "GET", managers(404, admin=200)),
+    Row("/reports/frozen/999999.json", "GET", managers(404)),
+    Row("/reports/freeze", "POST", managers("/reports/frozen"),
+        {"unit": "SNV", "as_of": "2026-06-30", "cycle": "all", "structure": "as-of"}),
+    Row("/reports/freeze", "POST", managers(404, admin="/reports/frozen"),
+        {"unit": "X1", "as_of": "2026-06-30", "cycle": "all", "structure": "current"}),
 
     # The admin's audit log.
     Row("/admin/audit", "GET", signed_in(403, admin=200)),
@@ -338,8 +357,8 @@ MATRIX: list[Row] = [
     # The reporting system's API: the token's subtree only (errors as README says).
     Row("/api/v1/reports/compliance", "GET", api(200)),
     Row("/api/v1/reports/compliance?unit=SNV-TC", "GET", api(200)),
-    Row("/api/v1/reports/compliance?unit=X1", "GET", api(403)),
-    Row("/api/v1/reports/compliance?unit=NA", "GET", api(403)),
+    Row("/api/v1/reports/compliance?unit=X1", "GET", api(404)),
+    Row("/api/v1/reports/compliance?unit=NA", "GET", api(404)),
     Row("/api/v1/reports/compliance?unit=KHONG-CO", "GET", api(404)),
     Row("/api/v1/reports/compliance?as_of=2026-13-01", "GET", api(400)),
     Row("/api/v1/reports/compliance", "POST", everyone(405)),
@@ -458,7 +477,7 @@ def test_manager_and_token_see_only_their_subtree_in_reports(app, world):
     assert answer["unit"] == "SNV"
     assert {row["unit_code"] for row in answer["rows"]} == {"SNV", "SNV-TC"}
     refused = reporting.get("/api/v1/reports/compliance?unit=X1", headers=bearer)
-    assert refused.status_code == 403 and "rows" not in refused.get_json()
+    assert refused.status_code == 404 and "rows" not in refused.get_json()
     # A token does not open the web pages, and a session does not open the API.
     assert outcome(reporting.get("/reports/export.json?unit=SNV", headers=bearer)) == LOGIN
     assert hr.get("/api/v1/reports/compliance").status_code == 401
