@@ -34,9 +34,9 @@ from lms.courses.sync import sync_courses
 from lms.extensions import db, limiter
 from lms.learning import logic as learning
 from lms.learning.models import ExternalTraining, QuizAttempt
-from lms.org.imports import stash_upload
 from lms.org.logic import unit_by_code
 from lms.org.models import Official, PendingImport, Unit
+from lms.org.pending import stash_upload
 from lms.reports.frozen import freeze
 from lms.reports.models import ApiToken
 from lms.reports.tokens import create_token, revoke

@@ -9,7 +9,6 @@ commits once.
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,7 +25,7 @@ from lms.learning.models import ExternalTraining
 from lms.learning.requirements import refresh_requirements
 from lms.org.labels import category_names, level_names, status_names
 from lms.org.logic import is_within
-from lms.org.models import PERIOD_FIELDS, Official, OfficialPeriod, PendingImport, Unit, UnitPeriod
+from lms.org.models import PERIOD_FIELDS, Official, OfficialPeriod, Unit, UnitPeriod
 from lms.org.tabular import (
     CellError,
     Column,
@@ -852,17 +851,3 @@ def run_import(kind: str, filename: str, data: bytes, **options: Any) -> ImportR
         record("import", target=f"{kind}: {filename}", unit=options.get("scope"),
                detail=detail)
     return result
-
-
-def stash_upload(user_id: int, kind: str, filename: str, data: bytes, options: str = "") -> str:
-    """Keep an uploaded file until its preview is confirmed; returns its token."""
-    token = secrets.token_urlsafe(24)
-    db.session.add(PendingImport(token=token, user_id=user_id, kind=kind,
-                                 filename=filename[:255], content=data, options=options))
-    db.session.flush()
-    return token
-
-
-def pending_upload(token: str, user_id: int) -> PendingImport | None:
-    return db.session.scalar(select(PendingImport).where(
-        PendingImport.token == token, PendingImport.user_id == user_id))
