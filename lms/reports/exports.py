@@ -4,7 +4,8 @@ that the report page, the CLI, the API and frozen reports share.
 CSV is UTF-8 with a BOM so Excel shows Vietnamese, and any text cell that a
 spreadsheet would run as a formula is neutralised. XLSX is a formal report
 sheet (issuing body, national motto, title, as-of date, structure, table,
-totals row) plus a sheet of untrained officials, written by XlsxWriter in
+totals row) plus a sheet of untrained officials (continued on further sheets
+past Excel's 1,048,576 rows), written by XlsxWriter in
 constant-memory mode so 100,000 rows stream in bounded memory; text is written
 as text, never as a formula. Every format is deterministic: the same data
 gives the same bytes (no "printed at" time, fixed document dates), so a frozen
@@ -38,6 +39,10 @@ STRUCTURE_LABELS = {
     "current": "theo cơ cấu tổ chức hiện nay (số liệu quy đổi về đơn vị tiếp nhận)",
 }
 CYCLE_LABELS = {"all": "lũy kế", "year": "theo năm"}
+# Rows one XLSX sheet holds, header included (Excel's limit, 2**20). A longer untrained
+# list continues on further sheets; tests lower this to see the split.
+XLSX_MAX_ROWS = 1_048_576
+UNTRAINED_SHEET = "Chưa bồi dưỡng"
 
 
 @dataclass
@@ -198,17 +203,32 @@ def _report_sheet(workbook, file: ReportFile) -> None:
 
 
 def _untrained_sheet(workbook, people: Iterable[UntrainedOfficial]) -> None:
-    sheet = workbook.add_worksheet("Chưa bồi dưỡng")
+    """The untrained officials, continued on "Chưa bồi dưỡng (2)", "(3)"… with the header
+    repeated whenever a sheet reaches XLSX_MAX_ROWS (read at call time, so a test can
+    lower it). The first sheet is always written, even empty."""
     head = workbook.add_format({"bold": True, "bg_color": "#FDE9D9"})
-    for index, width in enumerate([14, 28, 16, 30, 22, 60, 24, 9]):
-        sheet.set_column(index, index, width)
-    sheet.freeze_panes(1, 0)
-    for column, header in enumerate(UNTRAINED_HEADERS):
-        sheet.write_string(0, column, _text(header), head)
-    for number, values in enumerate(untrained_values(people), start=1):
+    per_sheet = max(XLSX_MAX_ROWS - 1, 1)  # data rows under the header
+
+    def new_sheet(number: int):
+        name = UNTRAINED_SHEET if number == 1 else f"{UNTRAINED_SHEET} ({number})"
+        sheet = workbook.add_worksheet(name)
+        for index, width in enumerate([14, 28, 16, 30, 22, 60, 24, 9]):
+            sheet.set_column(index, index, width)
+        sheet.freeze_panes(1, 0)
+        for column, header in enumerate(UNTRAINED_HEADERS):
+            sheet.write_string(0, column, _text(header), head)
+        return sheet
+
+    sheets = 1
+    sheet, row = new_sheet(sheets), 0
+    for values in untrained_values(people):
+        if row == per_sheet:
+            sheets += 1
+            sheet, row = new_sheet(sheets), 0
+        row += 1
         for column, value in enumerate(values):
             if value not in (None, ""):
-                sheet.write_string(number, column, _text(value))
+                sheet.write_string(row, column, _text(value))
 
 
 def _csv_chunks(file: ReportFile) -> Iterator[bytes]:
