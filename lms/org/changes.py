@@ -100,9 +100,7 @@ def import_unit_changes(filename: str, data: bytes, *, scope: Unit | None = None
     for w in wanted:
         _check_and_apply(w, editor, moves, result, today, created_later)
     if not result.ok:
-        result.changes.clear()
-        result.counts.clear()
-        return result
+        return result.discard_changes()
     if dry_run:
         return result
     real = editor.save()

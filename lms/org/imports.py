@@ -174,6 +174,12 @@ class ImportResult:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(message)
 
+    def discard_changes(self) -> ImportResult:
+        """A file with errors changes nothing: the preview lists only the errors."""
+        self.changes.clear()
+        self.counts.clear()
+        return self
+
     def add(self, change: Change) -> None:
         self.counts[change.action] += 1
         if change.action != "unchanged":
@@ -551,9 +557,7 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
             touched[old.id] = periods
 
     if not result.ok:
-        result.changes.clear()
-        result.counts.clear()
-        return result
+        return result.discard_changes()
     if deactivate_missing:
         for code, old in existing.items():
             if old.unit_id in units_in_file and old.status != "left" and code not in seen_at:
@@ -821,9 +825,7 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
         else:
             result.add(Change(row.number, label, "unchanged"))
     if not result.ok:
-        result.changes.clear()
-        result.counts.clear()
-        return result
+        return result.discard_changes()
     if dry_run:
         return result
     _write(insert(ExternalTraining), inserts)

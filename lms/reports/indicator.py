@@ -507,6 +507,18 @@ class UntrainedOfficial:
         return any(m.overdue for m in self.missing)
 
 
+def _scope_layout(scope: Unit | None, as_of: date, structure: str, today: date
+                  ) -> tuple[UnitHistory, _Layout | None]:
+    """The report layout of ``scope`` on ``as_of`` in ``structure``; None where the unit
+    has no tree in that structure (not yet created, or ended)."""
+    history = UnitHistory.load()
+    tree_day = as_of if structure == "as-of" else today
+    root_id = _root_id(history, scope, tree_day)
+    if not history.units[root_id].exists_on(tree_day):
+        return history, None
+    return history, _layout(history, root_id, tree_day, structure, today)
+
+
 def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
                         limit: int | None = None, offset: int = 0, structure: str = "as-of",
                         today: date | None = None) -> Iterator[UntrainedOfficial]:
@@ -516,12 +528,9 @@ def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
     An official with no required course is listed with no missing course.
     """
     today = today or local_today()
-    history = UnitHistory.load()
-    tree_day = as_of if structure == "as-of" else today
-    root_id = _root_id(history, scope, tree_day)
-    if not history.units[root_id].exists_on(tree_day):
+    history, layout = _scope_layout(scope, as_of, structure, today)
+    if layout is None:
         return
-    layout = _layout(history, root_id, tree_day, structure, today)
     shown = {u: (history.units[target].code, layout.states[target].name)
              for u, target in layout.counted_in.items()}
     courses = courses_with_rules()
@@ -565,12 +574,9 @@ def counted_officials(scope: Unit | None, as_of: date, cycle: str = "all",
     every official the report of ``scope`` counts: what a frozen report keeps so a
     later live report can say who changed and why."""
     today = today or local_today()
-    history = UnitHistory.load()
-    tree_day = as_of if structure == "as-of" else today
-    root_id = _root_id(history, scope, tree_day)
-    if not history.units[root_id].exists_on(tree_day):
+    history, layout = _scope_layout(scope, as_of, structure, today)
+    if layout is None:
         return
-    layout = _layout(history, root_id, tree_day, structure, today)
     courses = courses_with_rules()
     required = _required(courses, history, as_of)
     trained = _trained_exists(courses, required, as_of, cycle)
