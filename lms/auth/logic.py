@@ -25,6 +25,8 @@ PASSWORD_MAX = 128
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
 _PHONE = re.compile(r"^0\d{9,10}$")
+# Mã số thuế: 10 digits, or 10-3 for a dependent unit (structure of Thông tư 105/2020/TT-BTC).
+TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
 class AccountError(ValueError):
@@ -163,6 +165,9 @@ def register_learner(data: Registration) -> User:
     if data.kind == "business":
         if not (data.tax_code or "").strip():
             raise AccountError("Hãy nhập mã số thuế.", "tax_code")
+        if not TAX_CODE.match(data.tax_code.strip()):
+            raise AccountError("Mã số thuế gồm 10 chữ số (đơn vị phụ thuộc: 10 chữ số, dấu "
+                               "gạch ngang và 3 chữ số), ví dụ 2901234567.", "tax_code")
         if data.business_type not in BUSINESS_TYPES:
             raise AccountError("Hãy chọn loại hình.", "business_type")
     user = User(
