@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select, union
 
 from lms.auth.models import User
-from lms.courses.models import Course, Lesson
+from lms.courses.models import Course
 from lms.extensions import db
-from lms.learning.models import Completion, LessonProgress, QuizAttempt
+from lms.learning.models import Completion, QuizAttempt
 from lms.org.logic import subtree_condition
 from lms.org.models import Unit
 
@@ -56,13 +56,13 @@ def learner_stats(scope: Unit | None) -> LearnerStats:
         if scope is not None:
             business = business.join(Unit, Unit.id == User.unit_id).where(
                 subtree_condition(scope))
-        # A participation: a business account that started or finished an e-commerce course.
+        # A participation: a business account that submitted a quiz of, or completed, an
+        # e-commerce course. Opening a page changes no figure (penetration test 2026-11:
+        # opening the quiz page opened an attempt, and any attempt counted).
         pairs = union(
-            select(LessonProgress.user_id, Lesson.course_id)
-            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
-            .where(Lesson.course_id.in_(ecommerce), LessonProgress.user_id.in_(business)),
             select(QuizAttempt.user_id, QuizAttempt.course_id)
-            .where(QuizAttempt.course_id.in_(ecommerce), QuizAttempt.user_id.in_(business)),
+            .where(QuizAttempt.course_id.in_(ecommerce), QuizAttempt.user_id.in_(business),
+                   QuizAttempt.submitted_at.is_not(None)),
             select(Completion.user_id, Completion.course_id)
             .where(Completion.course_id.in_(ecommerce), Completion.user_id.in_(business)),
         ).subquery()

@@ -231,17 +231,16 @@ def test_learner_statistics_and_the_ecommerce_figure(app, courses_dir, data):
     shop = make_user("business", email="shop@example.vn", unit=unit_by_code("X1"))
     coop = make_user("business", email="htx@example.vn", unit=unit_by_code("X2"))
     citizen = make_user("citizen", email="dan@example.vn", unit=unit_by_code("X1"))
-    mark_lesson_done(shop, course.active_lessons[0])  # participates, not finished
+    mark_lesson_done(shop, course.active_lessons[0])  # reading is not yet a participation
     for lesson in course.active_lessons:
-        mark_lesson_done(coop, lesson)  # finishes (no quiz)
+        mark_lesson_done(coop, lesson)  # finishes (no quiz): participates and completes
     record_completion(citizen, course, on=date(2026, 5, 1))
     db.session.commit()
     make_user("admin", email="admin@example.vn")
     admin = app.test_client()
     login(admin, "admin@example.vn")
     page = admin.get("/reports/learners").get_data(as_text=True)
-    assert '<span class="kpi-value">2</span>' in page  # two businesses took part
-    assert '<span class="kpi-value">1</span>' in page  # one finished
+    assert page.count('<span class="kpi-value">1</span>') == 2  # one took part and finished
     assert "Xã Nghi Lộc</td><td class=\"num\">1</td><td class=\"num\">0</td>" in page
 
 
