@@ -272,6 +272,11 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
     if role == "unit_manager" and unit is None:
         raise AccountError("Vai trò unit_manager cần --unit MÃ_ĐƠN_VỊ.", "unit")
     user = find_by_identifier(identifier)
+    if user is None and "@" in identifier:
+        # An email names an account, never a roster record: HR can type anything as an
+        # employee code, including someone's email (penetration test 2026-11).
+        raise AccountError(f"Không có tài khoản với email '{identifier.strip()}'. Với cán bộ "
+                           "chưa có tài khoản, hãy dùng mã cán bộ.", "identifier")
     if user is None:
         official = db.session.scalar(
             select(Official).where(Official.employee_code == identifier.strip()))
