@@ -119,9 +119,34 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "LMS_ACTIVATE_LIMIT": os.environ.get("LMS_ACTIVATE_LIMIT", "10 per hour"),
         "LMS_ACTIVATE_LIMIT_PER_LINK": os.environ.get("LMS_ACTIVATE_LIMIT_PER_LINK",
                                                       "5 per 15 minutes"),
+        # "Quên mật khẩu": requests for a reset link (and new passwords set with one)
+        # from one address, and reset links sent for one email, from anywhere (also
+        # the verification mails one account may ask for again).
+        "LMS_RESET_LIMIT_PER_ADDRESS": os.environ.get("LMS_RESET_LIMIT_PER_ADDRESS",
+                                                      "10 per hour"),
+        "LMS_RESET_LIMIT_PER_ACCOUNT": os.environ.get("LMS_RESET_LIMIT_PER_ACCOUNT",
+                                                      "3 per hour"),
+        # Email (lms/mail): smtp://[user:pass@]host:port, smtp+starttls://…:587 or
+        # smtps://…:465; without it mail waits in the outbox. The From address:
+        # "hocso@example.vn" or "Tên <hocso@example.vn>".
+        "LMS_SMTP_URL": os.environ.get("LMS_SMTP_URL", "").strip(),
+        "LMS_MAIL_FROM": os.environ.get("LMS_MAIL_FROM", "").strip(),
+        # Wrong two-factor codes (sign-in, set-up, turning off, new recovery codes) per
+        # account and per address, like the password (lms/account/views.py).
+        "LMS_2FA_LIMIT_PER_ACCOUNT": os.environ.get("LMS_2FA_LIMIT_PER_ACCOUNT",
+                                                    "5 per 15 minutes"),
+        "LMS_2FA_LIMIT_PER_ADDRESS": os.environ.get("LMS_2FA_LIMIT_PER_ADDRESS",
+                                                    "50 per 15 minutes"),
+        # The key the authenticator secrets are encrypted under (lms/auth/twofactor.py);
+        # empty: SECRET_KEY. Set it to the old SECRET_KEY before rotating that one, or
+        # every second factor must be reset.
+        "LMS_2FA_KEY": os.environ.get("LMS_2FA_KEY", ""),
         # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops, so throttling
         # and the audit log see the visitor's address rather than the proxy's.
         "LMS_PROXY_COUNT": int(os.environ.get("LMS_PROXY_COUNT", "0")),
+        # Named in an X-LMS-Server response header when several app servers answer
+        # behind one proxy (deploy/); empty: no header.
+        "LMS_SERVER_NAME": os.environ.get("LMS_SERVER_NAME", "").strip(),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         # What reading an uploaded workbook's first sheet may hold in memory (a shared
         # string repeated in many cells multiplies); a 100,000-row roster needs 55-70 MB.
@@ -138,4 +163,31 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
                 "or LMS_ENV=development for a local trial)."
             )
         config["SECRET_KEY"] = _dev_secret_key(instance_path)
+    key = config["SECRET_KEY"]
+    if config["LMS_ENV"] == "production" and len(
+            key.encode("utf-8") if isinstance(key, str) else key) < 32:
+        # Sessions, remember-me and CSRF tokens are signed with it: "x" can be guessed.
+        raise ConfigError(
+            "SECRET_KEY must be at least 32 bytes in production; make one with: "
+            "python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    _check_mail_settings(config)
     return config
+
+
+def _check_mail_settings(config: dict[str, Any]) -> None:
+    """A mistyped LMS_SMTP_URL or a missing From address stops the app at start."""
+    if not config.get("LMS_SMTP_URL"):
+        return
+    from lms.mail.smtp import SmtpUrlError, parse_from_address, parse_smtp_url
+
+    try:
+        parse_smtp_url(config["LMS_SMTP_URL"])
+    except SmtpUrlError as error:
+        raise ConfigError(str(error)) from None
+    if not config.get("LMS_MAIL_FROM"):
+        raise ConfigError("LMS_MAIL_FROM must be set with LMS_SMTP_URL "
+                          "(e.g. LMS_MAIL_FROM=hocso@example.vn).")
+    try:
+        parse_from_address(config["LMS_MAIL_FROM"], config["LMS_SITE_NAME"])
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
