@@ -510,7 +510,7 @@ def page_p95(db_path: Path, courses_dir: Path, unit_code: str, clients: int = 8,
                         email="bench@lms.example")
             db.session.commit()
     port = free_port()
-    env = dict(os.environ, LMS_ENV="production", SECRET_KEY="bench-secret",
+    env = dict(os.environ, LMS_ENV="production", SECRET_KEY="bench-secret-" + "0" * 32,
                DATABASE_URL=f"sqlite:///{db_path}", LMS_COURSES_DIR=str(courses_dir),
                LMS_SECURE_COOKIES="0")
     server = subprocess.Popen(

@@ -24,6 +24,15 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app()
 
 
+def test_production_refuses_a_short_secret_key(monkeypatch):
+    """Penetration test 2026-11: production started with SECRET_KEY=x."""
+    monkeypatch.setenv("LMS_ENV", "production")
+    for short in ("x", "a" * 31):
+        monkeypatch.setenv("SECRET_KEY", short)
+        with pytest.raises(ConfigError, match="at least 32 bytes"):
+            create_app()
+
+
 def test_production_cookies_are_secure(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("LMS_ENV", "production")
