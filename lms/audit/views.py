@@ -7,11 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.audit.logic import ACTIONS, AuditFilter, events
+from lms.audit.logic import ACTION_LABELS, ACTIONS, AuditFilter, events
 from lms.extensions import db
+from lms.org.logic import MAX_PAGE
 from lms.org.models import Unit
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
+DAY_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
 
 
 def _day(name: str, problems: list[str]) -> date | None:
@@ -19,10 +21,17 @@ def _day(name: str, problems: list[str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         problems.append(_("'%(v)s' không phải là ngày (dùng YYYY-MM-DD).", v=raw[:20]))
         return None
+    first, last = DAY_RANGE
+    if not first <= day <= last:
+        # Year 1 and 9999 overflow the time-zone shift (penetration test 2026-11: a 500).
+        problems.append(_("Ngày phải trong khoảng %(a)s đến %(b)s.", a=first.isoformat(),
+                          b=last.isoformat()))
+        return None
+    return day
 
 
 @bp.get("/audit")
@@ -39,7 +48,9 @@ def log():
     filters = AuditFilter(action=action if action in ACTIONS else "",
                           actor=request.args.get("actor", "").strip()[:100], unit=unit,
                           start=_day("from", problems), end=_day("to", problems))
-    page = events(filters, request.args.get("page", 1, type=int))
+    # Any page past the end is empty; the bound keeps OFFSET within a database integer.
+    page = events(filters, min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/log.html", page=page, filters=filters, actions=ACTIONS,
-                           unit_code=unit_code, problems=problems, args=args)
+                           labels=ACTION_LABELS, unit_code=unit_code, problems=problems,
+                           args=args)

@@ -6,6 +6,7 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
@@ -97,3 +98,17 @@ def test_admins_filter_the_log_and_nobody_else_sees_it(app, client, admin):
     page = client.get("/admin/audit?from=hom-qua").get_data(as_text=True)
     assert "hom-qua" in page and "không phải là ngày (dùng YYYY-MM-DD)" in page
     assert old.id
+
+
+@pytest.mark.parametrize("query", [
+    {"page": "9" * 30}, {"page": "-5"}, {"from": "0001-01-01"}, {"to": "9999-12-31"},
+    {"from": "0001-01-01", "to": "9999-12-31", "page": "99999999999"}])
+def test_the_log_answers_any_date_or_page_without_an_error(client, query):
+    """Penetration test 2026-11: a huge page number and year 1 / 9999 answered 500."""
+    make_user("admin", email="quantri@example.vn")
+    login(client, "quantri@example.vn")
+    response = client.get("/admin/audit", query_string=query)
+    assert response.status_code == 200
+    if "from" in query or "to" in query:
+        assert "Ngày phải trong khoảng 1900-01-01 đến 2999-12-31" in response.get_data(
+            as_text=True)
