@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -21,8 +22,17 @@ from lms.util.time import local_midnight_utc
 ACTIONS = (
     "import", "export", "role.grant", "account.deactivate", "account.delete",
     "data.download", "token.create", "token.revoke", "token.use", "activation.create",
-    "activation.use",
+    "activation.use", "twofactor.enable", "twofactor.disable", "twofactor.reset",
+    "twofactor.recovery_codes", "twofactor.recovery_used",
 )
+# What the filter on /admin/audit shows for an action (the action itself if absent).
+ACTION_LABELS = {
+    "twofactor.enable": _l("Bật xác thực hai bước"),
+    "twofactor.disable": _l("Tắt xác thực hai bước"),
+    "twofactor.reset": _l("Đặt lại xác thực hai bước (quản trị)"),
+    "twofactor.recovery_codes": _l("Tạo mã dự phòng mới"),
+    "twofactor.recovery_used": _l("Đăng nhập bằng mã dự phòng"),
+}
 
 
 def record(action: str, *, target: str = "", unit: Unit | None = None,
