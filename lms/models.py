@@ -2,6 +2,7 @@
 
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.auth.models import ActivationToken, RememberToken, User  # noqa: F401
+from lms.auth.twofactor import RecoveryCode, TwoFactor  # noqa: F401
 from lms.courses.models import Course, Lesson  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     Completion,

@@ -56,6 +56,13 @@ class User(UserMixin, db.Model):
     # Set when the learner asked for deletion: personal fields are blanked, the
     # row stays so completions (and so the aggregate figures) stay right.
     anonymised_at: Mapped[datetime | None]
+    # "Tài khoản của tôi" (lms/account): reminders "each", "weekly" (a summary) or "off";
+    # None is the default for the role (see lms.account.logic.reminder_choice).
+    reminders: Mapped[str | None] = mapped_column(String(10))
+    # A new email address waiting for its owner to confirm it; the old one is used
+    # (and signs in) until then.
+    pending_email: Mapped[str | None] = mapped_column(String(255))
+    pending_email_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()
     official = relationship("Official", back_populates="user", uselist=False)

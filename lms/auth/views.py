@@ -21,7 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as FLASK_LOGIN_COOKIE
 from wtforms import SelectChoice
 
-from lms.auth import logic, remember
+from lms.auth import logic, remember, twofactor
 from lms.auth.activation import ActivationError, activate, find_token
 from lms.auth.forms import (
     ActivateForm,
@@ -63,7 +63,8 @@ def _redirect_next(default: str):
 log = logging.getLogger("lms.auth")
 
 
-SESSION_KEYS = ("signed_in_as", "login_at", "seen_at", "remember_id")
+SESSION_KEYS = ("signed_in_as", "login_at", "seen_at", "remember_id", twofactor.SESSION_KEY,
+                twofactor.REMEMBER_KEY)
 # How often a remembered browser's "last used" is written (not on every click).
 TOUCH_SECONDS = 15 * 60
 
@@ -94,16 +95,32 @@ def write_remember_cookie(response):
 
 
 def start_session(user, *, remember_me: bool = False, token=None,
-                  cookie: str | None = None) -> None:
+                  cookie: str | None = None, two_factor_done: bool = False) -> None:
     """Sign in and stamp the session, so idle and over-long sessions can be ended.
 
     ``remember_me`` asks for a remembered-browser token (learners only: see
     remember.can_remember); ``token`` and ``cookie`` are the one this browser has just
     presented. A remembered session lasts as long as its token, no longer.
+
+    The session has passed the second factor (lms/auth/twofactor.py) when
+    ``two_factor_done``, when it is a remembered browser's (remembered only after it),
+    when this request already passed it as this user (a password change restarts the
+    session), or when the account needs none. Otherwise the browser is remembered only
+    once the code is entered, and lms.account's gate opens nothing but the second step.
     """
+    done = (two_factor_done or token is not None
+            or g.get("two_factor_passed_by") == user.id or not twofactor.needed(user))
     login_user(user, remember=False)  # Flask-Login's own remember-me cookie is never used
     now = int(time.time())
     session.update(signed_in_as=user.get_id(), login_at=now, seen_at=now)
+    session.pop(twofactor.REMEMBER_KEY, None)
+    if done:
+        twofactor.mark_passed(user)
+    else:
+        twofactor.forget()
+        if remember_me and remember.can_remember(user):
+            session[twofactor.REMEMBER_KEY] = True
+        remember_me = False
     if token is None and remember_me and remember.can_remember(user):
         token, cookie = remember.issue(user, user_agent=request.headers.get("User-Agent"),
                                        address=request.remote_addr)
