@@ -147,6 +147,10 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         # Named in an X-LMS-Server response header when several app servers answer
         # behind one proxy (deploy/); empty: no header.
         "LMS_SERVER_NAME": os.environ.get("LMS_SERVER_NAME", "").strip(),
+        # An official marked as left keeps their learning record; may they still sign in
+        # (as a learner only, every other role taken away)? Off by default.
+        "LMS_LEFT_OFFICIALS_CAN_SIGN_IN": os.environ.get(
+            "LMS_LEFT_OFFICIALS_CAN_SIGN_IN", "0").lower() in ("1", "true", "yes", "on"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         # What reading an uploaded workbook's first sheet may hold in memory (a shared
         # string repeated in many cells multiplies); a 100,000-row roster needs 55-70 MB.

@@ -23,10 +23,13 @@ ACTIONS = (
     "import", "export", "role.grant", "account.deactivate", "account.delete",
     "data.download", "token.create", "token.revoke", "token.use", "activation.create",
     "activation.use", "twofactor.enable", "twofactor.disable", "twofactor.reset",
-    "twofactor.recovery_codes", "twofactor.recovery_used",
+    "twofactor.recovery_codes", "twofactor.recovery_used", "report.freeze",
+    "report.frozen_download",
 )
 # What the filter on /admin/audit shows for an action (the action itself if absent).
 ACTION_LABELS = {
+    "report.freeze": _l("Chốt số liệu báo cáo"),
+    "report.frozen_download": _l("Tải báo cáo đã chốt"),
     "twofactor.enable": _l("Bật xác thực hai bước"),
     "twofactor.disable": _l("Tắt xác thực hai bước"),
     "twofactor.reset": _l("Đặt lại xác thực hai bước (quản trị)"),

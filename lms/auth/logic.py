@@ -123,6 +123,9 @@ def authenticate(identifier: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
+    from lms.auth.leavers import may_sign_in
+    if not may_sign_in(user):  # an official marked as left (unless the province allows)
+        return None
     user.last_login_at = utcnow()
     return user
 

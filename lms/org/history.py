@@ -257,6 +257,10 @@ def apply_current(today: date) -> tuple[int, int]:
     for start in range(0, len(official_changes), 5000):
         db.session.execute(update(Official), official_changes[start:start + 5000])
     db.session.flush()
+    left = [c["id"] for c in official_changes if c["status"] == "left"]
+    if left:  # a leaving planned for today: their accounts lose roles and sessions
+        from lms.auth.leavers import retire
+        retire(left)
     return len(unit_changes), len(official_changes)
 
 

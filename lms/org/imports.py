@@ -437,6 +437,7 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     new_periods: dict[str, list[dict[str, Any]]] = {}
     updates: list[dict[str, Any]] = []
     touched: dict[int, list[dict[str, Any]]] = {}
+    newly_left: list[int] = []  # their accounts lose roles and sessions (lms.auth.leavers)
     units_in_file: set[int] = set()
 
     # Translated once: gettext per row would cost more than the rest of the row.
@@ -553,6 +554,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
         updates.append({"id": old.id, "search_name": _search_name(full_name),
                         "updated_at": utcnow(), "full_name": full_name, "email": email,
                         "phone": phone, "joined_on": joined_on, **current})
+        if current["status"] == "left" and old.status != "left":
+            newly_left.append(old.id)
         if periods != before:
             touched[old.id] = periods
 
@@ -568,6 +571,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
                                   name=old.full_name))
                 updates.append({"id": old.id, "updated_at": utcnow(), **_current(periods, today)})
                 touched[old.id] = periods
+                if updates[-1]["status"] == "left":
+                    newly_left.append(old.id)
     if dry_run:
         return result
     _write(insert(Official), inserts)
@@ -581,6 +586,9 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
         touched.update({ids[code]: periods for code, periods in new_periods.items()})
     _write_periods(touched)
     db.session.flush()
+    if newly_left:
+        from lms.auth.leavers import retire
+        retire(newly_left)
     refresh_requirements(today, since=min(effective, today))
     result.applied = True
     return result

@@ -65,7 +65,7 @@ def freeze(unit: Unit, as_of: date, cycle: str = "all", structure: str = "as-of"
             FrozenReport.cycle == cycle, FrozenReport.structure == structure,
             FrozenReport.superseded_by_id.is_(None), FrozenReport.id != record.id)):
         older.superseded_by_id = record.id
-    audit.record("freeze", target=f"{unit.code} {as_of.isoformat()} #{record.id}", unit=unit,
+    audit.record("report.freeze", target=f"{unit.code} {as_of.isoformat()} #{record.id}", unit=unit,
                  detail={"id": record.id, "as_of": as_of.isoformat(), "cycle": cycle,
                          "structure": structure, "trained": record.officials_trained,
                          "total": record.officials_total, "sha256": {
@@ -92,7 +92,7 @@ def latest_freeze(unit: Unit, as_of: date, cycle: str, structure: str) -> Frozen
 
 
 def record_download(record: FrozenReport, fmt: str) -> None:
-    audit.record("frozen_download", target=f"{record.unit_code} {record.as_of.isoformat()} "
+    audit.record("report.frozen_download", target=f"{record.unit_code} {record.as_of.isoformat()} "
                                           f"#{record.id} {fmt}", unit=record.unit,
                  detail={"id": record.id, "format": fmt, "sha256": record.sha256(fmt)})
 

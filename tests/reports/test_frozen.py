@@ -93,7 +93,7 @@ def test_freeze_list_get_by_cli_are_byte_identical_after_the_roster_changes(
     listing = runner.invoke(args=["report", "frozen", "list", "--unit", "X1"])
     assert f"{frozen_id}\tX1\t2026-06-30\tall\tas-of" in listing.output
     actions = set(db.session.scalars(select(AuditEvent.action)))
-    assert {"freeze", "frozen_download"} <= actions
+    assert {"report.freeze", "report.frozen_download"} <= actions
 
 
 def _left_file(tmp_path):
