@@ -27,16 +27,30 @@ class Course(db.Model):
     due_days: Mapped[int | None]
     valid_days: Mapped[int | None]
     # The checked quiz.yml, or None; attempts keep their own copy of what was asked.
-    quiz: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # Title, summary, tags and lesson titles folded (no diacritics) for search.
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Deferred: only opening a new attempt reads it; pages use the quiz_* columns.
+    quiz: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+    # Title, summary, tags and lesson titles folded (no diacritics) for search
+    # (read in WHERE clauses only, so never loaded).
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     is_published: Mapped[bool] = mapped_column(default=True, index=True)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # When `courses sync` last changed the row (created, updated or unpublished):
+    # the pages' Last-Modified, and part of their ETag.
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the catalogue and course pages show, computed at `courses sync` so that
+    # no page loads the lessons or the quiz to count them.
+    lesson_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    quiz_questions: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: no quiz
+    quiz_pass_percent: Mapped[int | None]
+    quiz_max_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: unlimited
 
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course", order_by="Lesson.position"
     )
+
+    @property
+    def has_quiz(self) -> bool:
+        return self.quiz_questions > 0
 
     @property
     def audience_list(self) -> list[str]:
@@ -59,8 +73,9 @@ class Lesson(db.Model):
     slug: Mapped[str] = mapped_column(String(100))
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(255))
-    # Rendered and sanitised at sync time (a cache of the Markdown file).
-    html: Mapped[str] = mapped_column(Text, default="")
+    # Rendered and sanitised at sync time (a cache of the Markdown file). Deferred:
+    # only the lesson page shows it, for one lesson.
+    html: Mapped[str] = mapped_column(Text, default="", deferred=True)
     # A lesson removed from the folder keeps its history but no longer counts.
     is_active: Mapped[bool] = mapped_column(default=True)
 

@@ -52,6 +52,7 @@ def sync_courses(root: Path) -> SyncReport:
     for course in existing.values():
         if course.is_published:
             course.is_published = False
+            course.synced_at = utcnow()  # the catalogue changes: so do its validators
             report.unpublished.append(course.slug)
     db.session.flush()
     return report
@@ -69,6 +70,11 @@ def _apply(course: Course, source: CourseSource) -> None:
     course.due_days = meta["due_days"]
     course.valid_days = meta["valid_days"]
     course.quiz = source.quiz
+    # What the pages show, so that none loads the quiz or the lessons to count them.
+    course.lesson_count = len(source.lessons)
+    course.quiz_questions = len(source.quiz["questions"]) if source.quiz else 0
+    course.quiz_pass_percent = source.quiz["pass_percent"] if source.quiz else None
+    course.quiz_max_attempts = source.quiz.get("max_attempts", 0) if source.quiz else 0
     course.is_published = True
     course.content_hash = source.content_hash
     course.synced_at = utcnow()

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from lms.courses import logic
 from lms.courses.loader import AUDIENCES, IMAGE_SUFFIXES
+from lms.http_cache import anonymous_page
 from lms.learning.logic import course_progress
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -16,33 +17,48 @@ bp = Blueprint("courses", __name__, url_prefix="/courses")
 def catalogue():
     audience = request.args.get("audience", "")
     query = request.args.get("q", "")[:200]
-    courses = logic.catalogue(audience if audience in AUDIENCES else None, query)
-    return render_template(
-        "courses/catalogue.html", courses=courses, audience=audience, query=query
-    )
+    parts, modified = logic.catalogue_version()
+
+    def render():
+        courses = logic.catalogue(audience if audience in AUDIENCES else None, query)
+        return render_template(
+            "courses/catalogue.html", courses=courses, audience=audience, query=query
+        )
+
+    return anonymous_page(parts, modified, render)
 
 
 @bp.get("/<slug>")
 def course(slug: str):
     course = logic.published_course_or_404(slug)
-    progress = course_progress(current_user, course)
-    return render_template("courses/course.html", course=course, progress=progress)
+
+    def render():
+        progress = course_progress(current_user, course)
+        return render_template("courses/course.html", course=course, progress=progress)
+
+    return anonymous_page((course.id, course.content_hash, course.synced_at),
+                          course.synced_at, render)
 
 
 @bp.get("/<slug>/lessons/<lesson_slug>")
 def lesson(slug: str, lesson_slug: str):
     course = logic.published_course_or_404(slug)
-    lesson = logic.lesson_or_404(course, lesson_slug)
-    previous, following = logic.neighbours(course, lesson)
-    progress = course_progress(current_user, course)
-    return render_template(
-        "courses/lesson.html",
-        course=course,
-        lesson=lesson,
-        previous=previous,
-        following=following,
-        progress=progress,
-    )
+
+    def render():
+        lesson = logic.lesson_with_html_or_404(course, lesson_slug)
+        previous, following = logic.neighbours(course, lesson)
+        progress = course_progress(current_user, course)
+        return render_template(
+            "courses/lesson.html",
+            course=course,
+            lesson=lesson,
+            previous=previous,
+            following=following,
+            progress=progress,
+        )
+
+    return anonymous_page((course.id, course.content_hash, course.synced_at, lesson_slug),
+                          course.synced_at, render)
 
 
 @bp.get("/<slug>/files/<path:filename>")

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
 from lms.courses.models import Course, Lesson
@@ -157,8 +158,10 @@ def course_progress(user: User | None, course: Course) -> Progress:
     if user is None or not user.is_authenticated:
         return progress
     progress.done_ids = done_lesson_ids(user, course)
-    progress.completion = current_completion(user, course)
-    progress.quiz_passed = quiz_passed_since_last_completion(user, course)
+    last = latest_completion(user, course)
+    if last and is_valid_on(last.completed_on, course.valid_days, local_today()):
+        progress.completion = last
+    progress.quiz_passed = quiz_passed_since_last_completion(user, course, last)
     return progress
 
 
@@ -179,9 +182,15 @@ def mark_lesson_done(user: User, lesson: Lesson) -> Completion | None:
     return complete_if_finished(user, lesson.course)
 
 
-def quiz_passed_since_last_completion(user: User, course: Course) -> bool:
-    """A passed attempt that has not yet been used by an (expired) earlier completion."""
-    last = latest_completion(user, course)
+def quiz_passed_since_last_completion(user: User, course: Course,
+                                      last: Completion | None | bool = False) -> bool:
+    """A passed attempt that has not yet been used by an (expired) earlier completion.
+
+    ``last`` is the learner's latest completion of ``course`` when the caller has
+    already read it (None: there is none).
+    """
+    if last is False:
+        last = latest_completion(user, course)
     query = select(QuizAttempt.id).where(
         QuizAttempt.user_id == user.id,
         QuizAttempt.course_id == course.id,
@@ -203,7 +212,7 @@ def complete_if_finished(
     lesson_ids = {lesson.id for lesson in course.active_lessons}
     if not lesson_ids <= done_lesson_ids(user, course):
         return None
-    if course.quiz and (attempt is None or not attempt.passed):
+    if course.has_quiz and (attempt is None or not attempt.passed):
         if not quiz_passed_since_last_completion(user, course):
             return None
         attempt = db.session.scalar(
@@ -231,7 +240,7 @@ def submitted_attempts(user: User, course: Course) -> int:
 
 def attempts_left(user: User, course: Course) -> int | None:
     """None when unlimited."""
-    limit = (course.quiz or {}).get("max_attempts", 0)
+    limit = course.quiz_max_attempts if course.has_quiz else 0
     if not limit:
         return None
     return max(limit - submitted_attempts(user, course), 0)
@@ -239,7 +248,7 @@ def attempts_left(user: User, course: Course) -> int | None:
 
 def open_attempt(user: User, course: Course, rng: random.Random | None = None) -> QuizAttempt:
     """The learner's unsubmitted attempt, or a new one with its own shuffle."""
-    if not course.quiz:
+    if not course.has_quiz:
         raise QuizClosed("Khóa học này không có bài kiểm tra.")
     attempt = _unsubmitted_attempt(user, course)
     if attempt is not None:
@@ -272,6 +281,11 @@ def open_attempt(user: User, course: Course, rng: random.Random | None = None) -
         # Two tabs opened the quiz at once; both use the same attempt.
         return open_attempt(user, course, rng)
     return attempt
+
+
+def unsubmitted_attempt(user: User, course: Course) -> QuizAttempt | None:
+    """The attempt the learner opened and has not submitted yet, if any."""
+    return _unsubmitted_attempt(user, course)
 
 
 def _unsubmitted_attempt(user: User, course: Course) -> QuizAttempt | None:
@@ -451,15 +465,22 @@ class LearningOverview:
 
 
 def learning_overview(user: User) -> LearningOverview:
-    """Courses the learner has started and those they have completed."""
-    started_ids = set(
-        db.session.scalars(
-            select(Lesson.course_id)
-            .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
-            .where(LessonProgress.user_id == user.id)
-        )
-    ) | set(
-        db.session.scalars(select(QuizAttempt.course_id).where(QuizAttempt.user_id == user.id))
+    """Courses the learner has started and those they have completed.
+
+    Five statements however many courses the learner has started or completed: the
+    lessons of all courses in progress are read at once (without their HTML), and an
+    in-progress entry's Progress holds the lessons and those done (no completion: a
+    course with a valid one is listed as completed).
+    """
+    done_pairs = db.session.execute(
+        select(Lesson.course_id, LessonProgress.lesson_id)
+        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+        .where(LessonProgress.user_id == user.id)
+    ).all()
+    done_ids = {lesson_id for _course_id, lesson_id in done_pairs}
+    started_ids = {course_id for course_id, _lesson_id in done_pairs} | set(
+        db.session.scalars(select(QuizAttempt.course_id).distinct()
+                           .where(QuizAttempt.user_id == user.id))
     )
     completions = db.session.scalars(
         select(Completion).where(Completion.user_id == user.id).order_by(Completion.sequence)
@@ -471,12 +492,23 @@ def learning_overview(user: User) -> LearningOverview:
     ).all() if course_ids else []
     today = local_today()
     overview = LearningOverview([], [])
+    in_progress: list[Course] = []
     for course in courses:
         completion = latest.get(course.id)
         if completion and is_valid_on(completion.completed_on, course.valid_days, today):
             overview.completed.append((course, completion))
         elif course.is_published:
-            overview.in_progress.append((course, course_progress(user, course)))
+            in_progress.append(course)
+    lessons: dict[int, list[Lesson]] = {course.id: [] for course in in_progress}
+    if in_progress:
+        for lesson in db.session.scalars(
+                select(Lesson).where(Lesson.course_id.in_(list(lessons)),
+                                     Lesson.is_active.is_(True))
+                .order_by(Lesson.course_id, Lesson.position)):
+            lessons[lesson.course_id].append(lesson)
+    for course in in_progress:
+        overview.in_progress.append((course, Progress(lessons=lessons[course.id],
+                                                      done_ids=done_ids)))
     return overview
 
 
@@ -484,11 +516,15 @@ def certificate_by_code(code: str) -> Completion | None:
     code = (code or "").strip().upper()
     if not code:
         return None
-    return db.session.scalar(select(Completion).where(Completion.code == code))
+    return db.session.scalar(
+        select(Completion).where(Completion.code == code)
+        .options(joinedload(Completion.user), joinedload(Completion.course)))
 
 
 def external_records(official) -> list[ExternalTraining]:
-    """Classroom trainings HR recorded for ``official``, newest first."""
+    """Classroom trainings HR recorded for ``official``, newest first, with their
+    courses (one statement)."""
     return list(db.session.scalars(
         select(ExternalTraining).where(ExternalTraining.official_id == official.id)
-        .order_by(ExternalTraining.completed_on.desc())))
+        .options(joinedload(ExternalTraining.course))
+        .order_by(ExternalTraining.completed_on.desc(), ExternalTraining.id)))

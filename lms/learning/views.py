@@ -65,7 +65,7 @@ def mark_done(slug: str, lesson_slug: str):
     _previous, following = neighbours(course, lesson)
     if following is not None:
         return redirect(url_for("courses.lesson", slug=slug, lesson_slug=following.slug))
-    if course.quiz:
+    if course.has_quiz:
         flash(_("Bạn đã học xong các bài. Hãy làm bài kiểm tra để hoàn thành khóa học."), "info")
         return redirect(url_for("learning.quiz", slug=slug))
     return redirect(url_for("courses.course", slug=slug))
@@ -75,7 +75,7 @@ def mark_done(slug: str, lesson_slug: str):
 @login_required
 def quiz(slug: str):
     course = published_course_or_404(slug)
-    if not course.quiz:
+    if not course.has_quiz:
         abort(404)
     form = QuizForm()
     if request.method == "POST":
@@ -101,12 +101,19 @@ def quiz(slug: str):
     progress = logic.course_progress(current_user, course)
     if progress.completion is not None:
         return render_template("learning/quiz_done.html", course=course, progress=progress)
-    try:
-        attempt = logic.open_attempt(current_user, course)
-    except logic.QuizClosed as closed:
-        db.session.rollback()
-        return render_template("learning/quiz_closed.html", course=course, reason=str(closed))
-    db.session.commit()
+    # The usual case, an attempt already open, writes nothing.
+    attempt = logic.unsubmitted_attempt(current_user, course)
+    if attempt is None:
+        try:
+            attempt = logic.open_attempt(current_user, course)
+        except logic.QuizClosed as closed:
+            db.session.rollback()
+            return render_template("learning/quiz_closed.html", course=course,
+                                   reason=str(closed))
+        db.session.commit()
+        # The commit expired every object: read the lessons again in one statement,
+        # not one lesson at a time as the template touches them.
+        progress = logic.course_progress(current_user, course)
     form.attempt_id.data = str(attempt.id)
     return render_template(
         "learning/quiz.html",

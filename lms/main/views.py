@@ -19,11 +19,19 @@ from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from lms.courses.logic import catalogue
+from lms.courses.logic import catalogue, catalogue_version
 from lms.extensions import limiter
+from lms.http_cache import anonymous_page, register_http_caching
 from lms.util.urls import is_safe_next
 
 bp = Blueprint("main", __name__)
+
+
+@bp.record_once
+def cache_pages_and_static_files(state) -> None:
+    """Revalidation of anonymous pages and fingerprinted static URLs, for the whole
+    app (lms/http_cache.py)."""
+    register_http_caching(state.app)
 
 
 @bp.before_app_request
@@ -40,7 +48,9 @@ def refuse_nul_characters():
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html", courses=catalogue()[:6])
+    parts, modified = catalogue_version()
+    return anonymous_page(parts, modified, lambda: render_template(
+        "main/index.html", courses=catalogue(limit=6)))
 
 
 @bp.post("/lang")

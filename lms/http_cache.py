@@ -1,0 +1,224 @@
+"""HTTP caching: revalidation of anonymous learner pages, fingerprinted static files.
+
+Anonymous pages (home, catalogue, course, lesson) carry an ``ETag`` and a
+``Last-Modified`` and answer ``304 Not Modified`` to a browser that already holds
+the same page, without querying the lessons or rendering the template. The ETag
+covers everything the page is made of:
+
+- the data shown: the course's content hash and sync time (``courses sync`` sets
+  ``synced_at`` whenever it changes a course), or the catalogue's version;
+- the release: a digest of the code, templates, translations and static files, and
+  the settings printed on pages;
+- the language (chosen in the session; hence ``Vary: Cookie``);
+- the session's CSRF token (every page's language switch posts it), and the half of
+  WTF_CSRF_TIME_LIMIT we are in, so that a revalidated page never holds a token
+  older than the limit or from another session.
+
+Because of that token the page is the browser's own: ``Cache-Control: private,
+no-cache`` (store it, but ask before each use). Signed-in pages never get a
+validator and keep ``no-store`` (lms/headers.py); nor does a page showing a flashed
+message.
+
+Static files: ``url_for('static', filename=...)`` adds ``?v=<content hash>``; a
+request whose ``v`` is the file's current hash is cached for a year, ``immutable``;
+any other request for a static file gets a short cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, make_response, request, session
+from flask_login import current_user
+from werkzeug.security import safe_join
+
+from lms.config import PROJECT_ROOT
+
+STATIC_IMMUTABLE_MAX_AGE = 365 * 24 * 3600  # a year: the URL changes with the content
+STATIC_SHORT_MAX_AGE = 300  # an unfingerprinted (or outdated) static URL
+# What a page is made of besides the database: changing any of these is a new release.
+RELEASE_SOURCES = (("lms", "*.py"), ("lms/translations", "*.mo"), ("templates", "*"),
+                   ("static", "*"))
+RELEASE_SETTINGS = ("LMS_SITE_NAME", "LMS_ISSUING_BODY", "LMS_LANGUAGES",
+                    "BABEL_DEFAULT_LOCALE", "LMS_PRIVACY_NOTICE_VERSION")
+
+
+# --- the release ------------------------------------------------------------------------
+
+def _release_files() -> list[Path]:
+    return [path for folder, pattern in RELEASE_SOURCES
+            for path in sorted((PROJECT_ROOT / folder).rglob(pattern)) if path.is_file()]
+
+
+def _scan_files(files: list[Path]) -> tuple[str, datetime]:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+        digest.update(path.read_bytes())
+    newest = max((path.stat().st_mtime for path in files), default=0.0)
+    return digest.hexdigest(), datetime.fromtimestamp(int(newest), UTC)
+
+
+_files_release: dict[str, Any] = {}  # per process: every app serves the same files
+
+
+def release(app: Flask | None = None) -> tuple[str, datetime]:
+    """(digest, newest file time) of this release and the app's settings shown on
+    pages. The files are read once per process; in development, where templates and
+    static files are edited live, again whenever one's size or time changes."""
+    app = app or current_app._get_current_object()
+    if app.debug or not _files_release:
+        files = _release_files()
+        signature = hash(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+        if _files_release.get("signature") != signature:
+            _files_release.update(signature=signature, value=_scan_files(files))
+    cached = app.extensions.get("lms_release")
+    if cached is None or cached[0] != _files_release["signature"]:
+        files_digest, newest = _files_release["value"]
+        digest = hashlib.sha256(files_digest.encode())
+        for name in RELEASE_SETTINGS:
+            digest.update(f"{name}={app.config.get(name)!r}".encode())
+        cached = app.extensions["lms_release"] = (_files_release["signature"],
+                                                  (digest.hexdigest()[:16], newest))
+    return cached[1]
+
+
+# --- anonymous pages --------------------------------------------------------------------
+
+def _cacheable() -> bool:
+    """Whether this response may be revalidated: a GET from someone not signed in,
+    with no flashed message waiting to be shown."""
+    return (request.method in ("GET", "HEAD") and not current_user.is_authenticated
+            and "_flashes" not in session)
+
+
+def _csrf_part() -> tuple[str, datetime | None] | None:
+    """The session's CSRF token with the half of its lifetime we are in, and when that
+    half began; None when CSRF protection is on but the session has no token yet
+    (then there is nothing to revalidate)."""
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True):
+        return "", None
+    token = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not token:
+        return None
+    limit = config.get("WTF_CSRF_TIME_LIMIT")
+    if not limit:
+        return token, None
+    half = max(1, int(limit) // 2)
+    period = int(time.time() // half)
+    return f"{token}:{period}", datetime.fromtimestamp(period * half, UTC)
+
+
+def _validators(parts: tuple[Any, ...], modified: datetime | None,
+                csrf: tuple[str, datetime | None]) -> tuple[str, datetime]:
+    from lms import select_locale
+
+    digest, released = release()
+    text = "\x1f".join(map(str, (digest, select_locale(), request.endpoint, csrf[0], *parts)))
+    etag = hashlib.sha256(text.encode()).hexdigest()[:32]
+    # Newest of: the data, the release, and the start of the token's period (so that
+    # If-Modified-Since alone never revalidates a page whose token is past its limit).
+    stamps = [released, *(s for s in (modified, csrf[1]) if s is not None)]
+    last = max(s if s.tzinfo else s.replace(tzinfo=UTC) for s in stamps)
+    return etag, last.replace(microsecond=0)
+
+
+def _not_modified(etag: str, last_modified: datetime) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match when sent (weak comparison), else
+    If-Modified-Since."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified <= since
+
+
+def _stamp(response: Response, etag: str, last_modified: datetime) -> Response:
+    response.set_etag(etag, weak=True)  # weak: each rendering signs its token anew
+    response.last_modified = last_modified
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.vary.add("Cookie")
+    return response
+
+
+def anonymous_page(parts: Iterable[Any], modified: datetime | None,
+                   render: Callable[[], Any]) -> Response:
+    """``render()``'s response, or 304 when the browser's copy is current.
+
+    ``parts`` identify the data the page shows (e.g. the course's content hash);
+    ``modified`` is when that data last changed. Signed-in users always get
+    ``render()`` as it is (their pages are personal and never cached).
+    """
+    if not _cacheable():
+        return make_response(render())
+    parts = tuple(parts)
+    csrf = _csrf_part()
+    if csrf is not None:
+        etag, last_modified = _validators(parts, modified, csrf)
+        if _not_modified(etag, last_modified):
+            return _stamp(Response(status=304), etag, last_modified)
+    response = make_response(render())
+    if response.status_code != 200 or not _cacheable():
+        return response
+    # Rendering may have started the session's CSRF token: the ETag includes it.
+    csrf = _csrf_part()
+    if csrf is None:  # a page without the language form (none today)
+        return response
+    etag, last_modified = _validators(parts, modified, csrf)
+    return _stamp(response, etag, last_modified)
+
+
+# --- static files -----------------------------------------------------------------------
+
+def static_fingerprint(app: Flask, filename: str) -> str | None:
+    """The first 12 hex digits of the SHA-256 of a static file, or None when there is
+    no such file. Cached per file and recomputed when its size or time changes."""
+    path = safe_join(app.static_folder, filename) if app.static_folder else None
+    if path is None:
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    cache: dict[str, tuple[int, int, str]] = app.extensions.setdefault("lms_static_hashes", {})
+    known = cache.get(path)
+    if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+        return known[2]
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    except OSError:  # a folder, or unreadable
+        return None
+    cache[path] = (stat.st_mtime_ns, stat.st_size, digest)
+    return digest
+
+
+def register_http_caching(app: Flask) -> None:
+    @app.url_defaults
+    def fingerprint_static_urls(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            fingerprint = static_fingerprint(app, values["filename"])
+            if fingerprint:
+                values["v"] = fingerprint
+
+    @app.after_request
+    def cache_static_files(response: Response) -> Response:
+        if request.endpoint != "static" or response.status_code not in (200, 206, 304):
+            return response
+        cache_control = response.cache_control
+        cache_control.no_cache = None
+        cache_control.public = True
+        version = request.args.get("v")
+        filename = (request.view_args or {}).get("filename", "")
+        if version and version == static_fingerprint(app, filename):
+            cache_control.max_age = STATIC_IMMUTABLE_MAX_AGE
+            cache_control.immutable = True
+        else:
+            cache_control.max_age = STATIC_SHORT_MAX_AGE
+        return response

@@ -1,0 +1,195 @@
+"""HTTP caching of learner pages and static files (lms/http_cache.py).
+
+Anonymous home, catalogue, course and lesson pages carry a weak ETag and a
+Last-Modified and answer 304 to a browser revalidating its copy; the validator
+changes when the course is re-synced, when the language changes and with the
+session's CSRF token; signed-in pages are never given one and stay ``no-store``.
+Static URLs carry their content hash and are cached for a year, ``immutable``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from lms.courses.sync import sync_courses
+from lms.extensions import db
+from lms.headers import CONTENT_SECURITY_POLICY
+from lms.http_cache import STATIC_IMMUTABLE_MAX_AGE, STATIC_SHORT_MAX_AGE
+from tests.builders import write_course
+from tests.conftest import csrf_token, login
+
+COURSE = "/courses/ky-nang-so-co-ban"
+LESSON = f"{COURSE}/lessons/bai-mo-dau"
+ANONYMOUS_PAGES = ["/", "/courses/", "/courses/?q=ky+nang", COURSE, LESSON]
+STATIC = Path(__file__).resolve().parents[2] / "static"
+
+
+def revalidate(client, url: str, response):
+    return client.get(url, headers={"If-None-Match": response.headers["ETag"]})
+
+
+def count_statements(request) -> int:
+    db.session.remove()
+    seen = []
+
+    def record(*_args) -> None:
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        request()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+@pytest.mark.parametrize("url", ANONYMOUS_PAGES)
+def test_anonymous_pages_answer_304_to_the_same_etag(client, course, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert etag.startswith('W/"')
+    assert first.headers["Last-Modified"]
+    cache_control = first.headers["Cache-Control"]
+    assert "private" in cache_control and "no-cache" in cache_control
+    assert "no-store" not in cache_control
+    assert "Cookie" in first.headers["Vary"]
+
+    again = revalidate(client, url, first)
+    assert again.status_code == 304
+    assert again.get_data() == b""
+    assert again.headers["ETag"] == etag
+    assert again.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    by_date = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert by_date.status_code == 304
+    # A different validator gets the page.
+    assert client.get(url, headers={"If-None-Match": 'W/"autre"'}).status_code == 200
+
+
+def test_a_304_reads_neither_lessons_nor_templates(client, course):
+    first = client.get(LESSON)
+    statements = count_statements(lambda: revalidate(client, LESSON, first))
+    assert statements == 1  # the course row: its content hash and sync time
+
+
+def test_a_resynced_course_has_a_new_etag(client, course, courses_dir):
+    course_page, lesson_page, catalogue = (client.get(u) for u in (COURSE, LESSON, "/courses/"))
+    write_course(courses_dir, lessons=["Bài mở đầu", "Bài thực hành", "Bài mới thêm"])
+    sync_courses(courses_dir)
+    db.session.commit()
+    for url, before in ((COURSE, course_page), (LESSON, lesson_page), ("/courses/", catalogue)):
+        after = revalidate(client, url, before)
+        assert after.status_code == 200, url
+        assert after.headers["ETag"] != before.headers["ETag"], url
+    assert "Bài mới thêm" in client.get(COURSE).get_data(as_text=True)
+
+
+def test_the_catalogue_etag_changes_when_a_course_is_added_or_unpublished(client, course,
+                                                                           courses_dir):
+    before = client.get("/courses/")
+    write_course(courses_dir, "dich-vu-cong", title="Dịch vụ công")
+    sync_courses(courses_dir)
+    db.session.commit()
+    added = revalidate(client, "/courses/", before)
+    assert added.status_code == 200 and "Dịch vụ công" in added.get_data(as_text=True)
+    for folder in (courses_dir / "dich-vu-cong").iterdir():
+        folder.unlink()
+    (courses_dir / "dich-vu-cong").rmdir()
+    sync_courses(courses_dir)
+    db.session.commit()
+    removed = revalidate(client, "/courses/", added)
+    assert removed.status_code == 200 and "Dịch vụ công" not in removed.get_data(as_text=True)
+    assert revalidate(client, "/", client.get("/")).status_code == 304
+
+
+def test_changing_the_language_changes_the_etag(client, course):
+    vietnamese = client.get(COURSE)
+    client.post("/lang", data={"lang": "en", "next": COURSE, "csrf_token": csrf_token(client)})
+    english = revalidate(client, COURSE, vietnamese)
+    assert english.status_code == 200
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert english.headers["ETag"] != vietnamese.headers["ETag"]
+    assert revalidate(client, COURSE, english).status_code == 304
+
+
+def test_another_session_does_not_get_a_304_for_a_page_with_someone_elses_token(app, course):
+    first, second = app.test_client(), app.test_client()
+    page = first.get(COURSE)
+    second.get("/")  # a session with its own CSRF token
+    response = revalidate(second, COURSE, page)
+    assert response.status_code == 200
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert token and token.group(1) not in page.get_data(as_text=True)
+
+
+def test_signed_in_pages_are_never_cached_or_revalidated(client, course, citizen):
+    anonymous = {url: client.get(url) for url in ANONYMOUS_PAGES}
+    assert login(client, "dan@example.vn").status_code == 302
+    for url, response in anonymous.items():
+        personal = revalidate(client, url, response)
+        assert personal.status_code == 200, url
+        assert "ETag" not in personal.headers, url
+        assert "Last-Modified" not in personal.headers, url
+        assert personal.headers["Cache-Control"] == "no-store", url
+    for url in ("/my", f"{COURSE}/quiz"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "ETag" not in response.headers
+
+
+def test_a_page_showing_a_flashed_message_is_not_revalidated(client, course, citizen):
+    login(client, "dan@example.vn")
+    client.post("/logout", data={"csrf_token": csrf_token(client)})  # flashes "đã đăng xuất"
+    shown = client.get("/")
+    assert "Bạn đã đăng xuất." in shown.get_data(as_text=True)
+    assert "ETag" not in shown.headers
+    assert "ETag" in client.get("/").headers
+
+
+def test_pages_link_fingerprinted_static_files(client, course):
+    page = client.get(COURSE).get_data(as_text=True)
+    for name in ("css/app.css", "js/app.js", "favicon.svg"):
+        digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+        assert f"/static/{name}?v={digest}" in page, name
+    assert not re.search(r'/static/[^"?]+"', page), "a static URL without its hash"
+
+
+def test_fingerprinted_static_files_are_immutable_for_a_year(client):
+    page = client.get("/").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', page).group(1)
+    response = client.get(url)
+    assert response.status_code == 200
+    cache_control = response.cache_control
+    assert cache_control.public and cache_control.immutable
+    assert cache_control.max_age == STATIC_IMMUTABLE_MAX_AGE == 31536000
+    assert not cache_control.no_cache
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response.close()
+
+
+@pytest.mark.parametrize("query", ["", "?v=000000000000"])
+def test_unfingerprinted_or_outdated_static_urls_get_a_short_cache(client, query):
+    response = client.get(f"/static/css/app.css{query}")
+    assert response.status_code == 200
+    cache_control = response.cache_control
+    assert cache_control.max_age == STATIC_SHORT_MAX_AGE
+    assert not cache_control.immutable
+    assert "no-store" not in response.headers["Cache-Control"]
+    response.close()
+
+
+def test_signed_in_users_get_the_same_static_caching(client, citizen):
+    login(client, "dan@example.vn")
+    page = client.get("/my").get_data(as_text=True)
+    url = re.search(r'src="(/static/js/app\.js\?v=[0-9a-f]{12})"', page).group(1)
+    response = client.get(url)
+    assert response.cache_control.immutable
+    assert "no-store" not in response.headers["Cache-Control"]
+    response.close()
