@@ -538,14 +538,14 @@ def test_link_issued_before_a_role_grant_cannot_set_that_accounts_password(app, 
      "đơn vị X1 nằm ngoài phạm vi bạn quản lý"),
     # Moving X1's official into SNV would take them over.
     ("officials", [ROSTER_HEADER, _roster_row("CB-X1-01", "Trần Văn Xã", "SNV")],
-     "cán bộ CB-X1-01 thuộc đơn vị ngoài phạm vi bạn quản lý"),
+     "mã cán bộ CB-X1-01 đã được dùng"),
     ("units", [["code", "name", "level", "parent_code"], ["X1-A", "Thôn A", "khác", "X1"]],
      "đơn vị X1 nằm ngoài phạm vi bạn quản lý"),
     ("units", [["code", "name", "level", "parent_code"], ["X1", "Đổi tên", "xã", "SNV"]],
      "đơn vị X1 nằm ngoài phạm vi bạn quản lý"),
     ("training", [["employee_code", "course", "completed_on", "source"],
                   ["CB-X1-01", "ky-nang-so-co-ban", "2026-01-15", "Lớp tập huấn"]],
-     "cán bộ CB-X1-01 thuộc đơn vị ngoài phạm vi bạn quản lý"),
+     "không có cán bộ mã &#39;CB-X1-01&#39; trong danh sách"),  # as if unknown
 ])
 def test_import_touching_another_unit_is_refused_and_changes_nothing(app, world, kind, rows,
                                                                      reason):

@@ -480,8 +480,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
                 row.fail("unit_code", _unit_absent_message(history, record, day))
         if (old is not None and scope is not None
                 and not unit_path_by_id.get(old.unit_id, "").startswith(scope.path)):
-            row.fail("employee_code", _("cán bộ %(c)s thuộc đơn vị ngoài phạm vi bạn quản lý",
-                                        c=code))
+            # Says only what the importer may see: not where the code is used.
+            row.fail("employee_code", _("mã cán bộ %(c)s đã được dùng", c=code))
         if email:
             owner = email_owner.get(email)
             if email in emails_in_file:
@@ -799,12 +799,11 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
         completed_on = row.get("completed_on", parse_date)
         source = row.required("source")
         official = officials.get(code)
+        if official is not None and scope is not None and not official[1].startswith(
+                scope.path):
+            official = None  # another unit's official is, for this importer, unknown
         if code and official is None:
             row.fail("employee_code", _("không có cán bộ mã '%(c)s' trong danh sách", c=code))
-        elif official is not None and scope is not None and not official[1].startswith(
-                scope.path):
-            row.fail("employee_code", _("cán bộ %(c)s thuộc đơn vị ngoài phạm vi bạn quản lý",
-                                        c=code))
         course_id = courses.get(slug)
         if slug and course_id is None:
             row.fail("course", _("không có khóa học '%(c)s' (dùng mã khóa học, ví dụ "
