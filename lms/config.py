@@ -151,6 +151,13 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         # (as a learner only, every other role taken away)? Off by default.
         "LMS_LEFT_OFFICIALS_CAN_SIGN_IN": os.environ.get(
             "LMS_LEFT_OFFICIALS_CAN_SIGN_IN", "0").lower() in ("1", "true", "yes", "on"),
+        # Classroom training records self-declared by a unit's HR and not yet verified by
+        # the province: counted as trained (on) or only once verified (off). Rejected
+        # records never count (lms/review).
+        "LMS_COUNT_DECLARED_TRAINING": _env_bool("LMS_COUNT_DECLARED_TRAINING", True),
+        # The largest scan (PDF, PNG or JPEG) attached to a training class as evidence.
+        "LMS_EVIDENCE_MAX_BYTES": int(os.environ.get("LMS_EVIDENCE_MAX_BYTES",
+                                                     str(10 * 1024 * 1024))),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))),
         # What reading an uploaded workbook's first sheet may hold in memory (a shared
         # string repeated in many cells multiplies); a 100,000-row roster needs 55-70 MB.
