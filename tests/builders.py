@@ -62,7 +62,7 @@ def write_course(
     course = {
         "title": title,
         "summary": f"Tóm tắt của {title}.",
-        "audiences": ["official"],
+        "audiences": ["official", "citizen"],  # officials-only courses: say so
         "hours": 2,
         "tags": ["ky-nang-so"],
         "competencies": ["an-toan-so"],

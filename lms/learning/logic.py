@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -23,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from lms.auth.models import User
 from lms.courses.models import Course, Lesson
 from lms.extensions import begin_write, db
+from lms.learning.eligibility import ROSTER_ONLY, may_earn
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
 from lms.util.i18n import mark
 from lms.util.text import fold
@@ -32,7 +34,11 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 
 class QuizClosed(Exception):
-    """The learner may not take another attempt."""
+    """The learner may not take another attempt. The reason is marked for translation
+    (``mark``); ``str()`` gives it in the reader's language."""
+
+    def __str__(self) -> str:
+        return gettext(self.args[0]) if self.args else ""
 
 
 # --- completions ---------------------------------------------------------------------
@@ -209,6 +215,8 @@ def complete_if_finished(
     current = current_completion(user, course)
     if current:
         return current
+    if not may_earn(user, course):
+        return None  # reading an officials-only course certifies nobody off the roster
     lesson_ids = {lesson.id for lesson in course.active_lessons}
     if not lesson_ids <= done_lesson_ids(user, course):
         return None
@@ -249,7 +257,9 @@ def attempts_left(user: User, course: Course) -> int | None:
 def open_attempt(user: User, course: Course, rng: random.Random | None = None) -> QuizAttempt:
     """The learner's unsubmitted attempt, or a new one with its own shuffle."""
     if not course.has_quiz:
-        raise QuizClosed("Khóa học này không có bài kiểm tra.")
+        raise QuizClosed(mark("Khóa học này không có bài kiểm tra."))
+    if not may_earn(user, course):
+        raise QuizClosed(ROSTER_ONLY)
     attempt = _unsubmitted_attempt(user, course)
     if attempt is not None:
         return attempt  # the usual case: reading the quiz page writes nothing
@@ -258,7 +268,7 @@ def open_attempt(user: User, course: Course, rng: random.Random | None = None) -
     if attempt is not None:
         return attempt
     if attempts_left(user, course) == 0:
-        raise QuizClosed("Bạn đã dùng hết số lần làm bài kiểm tra của khóa học này.")
+        raise QuizClosed(mark("Bạn đã dùng hết số lần làm bài kiểm tra của khóa học này."))
     number = (
         db.session.scalar(
             select(func.max(QuizAttempt.number)).where(

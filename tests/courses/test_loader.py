@@ -16,7 +16,7 @@ def test_good_course_loads_with_lessons_in_name_order_and_quiz(tmp_path):
     assert result.ok, result.problems
     [course] = result.courses
     assert [lesson.title for lesson in course.lessons] == ["Thiết bị", "Dịch vụ công", "An toàn"]
-    assert course.meta["audiences"] == ["official"]
+    assert course.meta["audiences"] == ["official", "citizen"]
     assert len(course.quiz["questions"]) == 5
 
 
