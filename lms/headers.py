@@ -1,4 +1,5 @@
-"""Security headers on every response.
+"""Security headers on every response, and the name of the app server that
+answered when several serve behind one proxy (``LMS_SERVER_NAME``, see deploy/).
 
 The policy allows scripts, styles, images and fonts from this site only: no
 inline script or style anywhere (templates and sanitised lessons carry none),
@@ -35,6 +36,8 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config["LMS_SERVER_NAME"]:
+            headers["X-LMS-Server"] = app.config["LMS_SERVER_NAME"]  # which one answered
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # Personal pages must not stay in a shared computer's cache.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lms import create_app
 from lms.extensions import db
 from lms.headers import CONTENT_SECURITY_POLICY
 from lms.org.logic import unit_by_code
@@ -84,3 +85,21 @@ def test_templates_have_no_inline_script_style_or_handlers(template):
     assert not re.search(r"\sstyle\s*=", text), "style attribute"
     assert not re.search(r"\son[a-z]+\s*=", text), "event-handler attribute"
     assert "javascript:" not in text
+
+
+@pytest.mark.parametrize("app_settings", [{"LMS_SERVER_NAME": "web-2:8001"}])
+def test_a_named_app_server_names_itself_on_every_response(client):
+    for path in ("/", "/login", "/no-such-page", "/static/css/app.css", "/healthz"):
+        response = client.get(path)
+        assert response.headers["X-LMS-Server"] == "web-2:8001", path
+        response.close()
+
+
+def test_no_server_name_no_header(client, monkeypatch, tmp_path):
+    response = client.get("/")
+    assert "X-LMS-Server" not in response.headers
+    # The name comes from the environment, like every setting.
+    monkeypatch.setenv("LMS_SERVER_NAME", " app-1 ")
+    app = create_app({"LMS_ENV": "testing", "SECRET_KEY": "t",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'n.sqlite3'}"})
+    assert app.config["LMS_SERVER_NAME"] == "app-1"
