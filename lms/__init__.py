@@ -63,9 +63,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
     from lms.learning.views import bp as learning_bp
+    from lms.mail.views import bp as mail_bp
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
     from lms.privacy.views import bp as privacy_bp
+    from lms.recovery.views import bp as recovery_bp
     from lms.reports.views import api as api_bp
     from lms.reports.views import bp as reports_bp
 
@@ -78,6 +80,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(mail_bp)
+    app.register_blueprint(recovery_bp)
     app.add_template_filter(local_time_text, "local_time")
     from lms.util.formatting import FILTERS
 

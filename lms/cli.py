@@ -10,6 +10,7 @@ def register_cli(app: Flask) -> None:
     from lms.backup import backup_command, restore_command
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
+    from lms.mail.cli import mail_cli
     from lms.org.cli import (
         grant_command_factory,
         imports_cli,
@@ -31,3 +32,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(mail_cli)

@@ -269,6 +269,16 @@ MATRIX: list[Row] = [
     Row("/activate/{activation}", "GET", everyone(200)),
     Row("/activate/{activation}", "POST", everyone(200)),  # empty password: form errors
     Row("/activate/not-a-token", "GET", everyone(410)),
+    # Quên mật khẩu: anyone may ask (the same answer whatever the address); the reset
+    # link is the credential, and a wrong or spent one is gone. A verification link
+    # works signed in or not; asking for another mail is one's own account's.
+    Row("/password/forgot", "GET", everyone(200)),
+    Row("/password/forgot", "POST", everyone(200)),  # empty form: errors, nothing sent
+    Row("/password/reset/not-a-token", "GET", everyone(410)),
+    Row("/password/reset/not-a-token", "POST", everyone(410)),
+    Row("/account/email/verify/not-a-token", "GET", everyone(410)),
+    Row("/account/email/verify", "POST", signed_in("/my")),
+    Row("/account/email/verify", "GET", everyone(405)),
 
     # One's own data (no id in the URL: nobody else's can be asked for). Self-service
     # deletion is for citizens and businesses; an empty form deletes nothing.
@@ -304,6 +314,11 @@ MATRIX: list[Row] = [
     Row("/units/SNV/invitations", "POST", managers(200)),
     Row("/units/X1/invitations", "POST", managers(404, admin=200)),
     Row("/units/SNV/invitations", "GET", everyone(405)),
+    # Links by email: the count first (GET), then the mailing, within the subtree.
+    Row("/units/SNV/invitations/email", "GET", managers(200)),
+    Row("/units/X1/invitations/email", "GET", managers(404, admin=200)),
+    Row("/units/SNV/invitations/email", "POST", managers("/units/SNV")),
+    Row("/units/X1/invitations/email", "POST", managers(404, admin="/units/X1")),
     Row("/imports/officials", "GET", managers(200)),
     Row("/imports/units", "GET", managers(200)),
     Row("/imports/training", "GET", managers(200)),

@@ -25,6 +25,8 @@ ACTIONS = (
     "activation.use", "twofactor.enable", "twofactor.disable", "twofactor.reset",
     "twofactor.recovery_codes", "twofactor.recovery_used", "report.freeze",
     "report.frozen_download",
+    "password.reset", "activation.email",
+    "training.verify", "training.reject", "training.evidence",
 )
 # What the filter on /admin/audit shows for an action (the action itself if absent).
 ACTION_LABELS = {
@@ -35,6 +37,11 @@ ACTION_LABELS = {
     "twofactor.reset": _l("Đặt lại xác thực hai bước (quản trị)"),
     "twofactor.recovery_codes": _l("Tạo mã dự phòng mới"),
     "twofactor.recovery_used": _l("Đăng nhập bằng mã dự phòng"),
+    "password.reset": _l("Đặt lại mật khẩu qua email"),
+    "activation.email": _l("Gửi đường dẫn kích hoạt qua email"),
+    "training.verify": _l("Xác minh hồ sơ lớp tập huấn"),
+    "training.reject": _l("Từ chối hồ sơ lớp tập huấn"),
+    "training.evidence": _l("Đính kèm bản quét của lớp tập huấn"),
 }
 
 

@@ -17,6 +17,7 @@ from lms.auth.models import ActivationToken, User
 from lms.extensions import db
 from lms.org.logic import subtree_condition
 from lms.org.models import Official, Unit
+from lms.util.i18n import mark
 from lms.util.text import neutralise
 from lms.util.time import utcnow
 
@@ -76,21 +77,21 @@ def invite(officials: list[Official], created_by: User | None = None,
 
 
 class ActivationError(AccountError):
-    pass
+    """An activation link cannot be used (the message is translated when read)."""
 
 
 def find_token(token: str) -> ActivationToken:
     record = db.session.scalar(
         select(ActivationToken).where(ActivationToken.token_hash == _hash(token or "")))
     if record is None:
-        raise ActivationError("Đường dẫn kích hoạt không đúng. Hãy kiểm tra lại hoặc xin "
-                              "đường dẫn mới từ bộ phận tổ chức cán bộ.")
+        raise ActivationError(mark("Đường dẫn kích hoạt không đúng. Hãy kiểm tra lại hoặc "
+                                   "xin đường dẫn mới từ bộ phận tổ chức cán bộ."))
     if record.used_at is not None:
-        raise ActivationError("Đường dẫn này đã được dùng hoặc đã được thay bằng đường dẫn "
-                              "mới. Nếu bạn đã đặt mật khẩu, hãy đăng nhập.")
+        raise ActivationError(mark("Đường dẫn này đã được dùng hoặc đã được thay bằng đường "
+                                   "dẫn mới. Nếu bạn đã đặt mật khẩu, hãy đăng nhập."))
     if record.expires_at < utcnow():
-        raise ActivationError("Đường dẫn đã hết hạn (sau 7 ngày). Hãy xin đường dẫn mới từ "
-                              "bộ phận tổ chức cán bộ.")
+        raise ActivationError(mark("Đường dẫn đã hết hạn (sau 7 ngày). Hãy xin đường dẫn "
+                                   "mới từ bộ phận tổ chức cán bộ."))
     return record
 
 
@@ -99,7 +100,7 @@ def activate(token: str, password: str) -> User:
     record = find_token(token)
     official = db.session.get(Official, record.official_id)
     if official is None or official.status == "left":
-        raise ActivationError("Hồ sơ cán bộ này không còn hoạt động.")
+        raise ActivationError(mark("Hồ sơ cán bộ này không còn hoạt động."))
     claimed = db.session.execute(
         update(ActivationToken)
         .where(ActivationToken.id == record.id, ActivationToken.used_at.is_(None))
@@ -107,7 +108,7 @@ def activate(token: str, password: str) -> User:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
-        raise ActivationError("Đường dẫn này đã được dùng.")
+        raise ActivationError(mark("Đường dẫn này đã được dùng."))
     user = official.user
     if user is None:
         email_taken = official.email and db.session.scalar(

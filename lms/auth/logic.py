@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +17,7 @@ from lms.auth import remember
 from lms.auth.models import BUSINESS_TYPES, ROLES, ActivationToken, User
 from lms.extensions import db
 from lms.org.models import Official, Unit
+from lms.util.i18n import mark
 from lms.util.time import utcnow
 
 # Enough to catch typos and keep the email and phone namespaces apart (an address
@@ -30,12 +33,26 @@ TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
 class AccountError(ValueError):
-    """A rule was broken; ``field`` names the form field to show it on."""
+    """A rule was broken; ``field`` names the form field to show it on.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    ``message`` is the Vietnamese source text, marked for translation (``mark``) with
+    ``%(name)s`` placeholders filled from ``params``; reading ``error.message`` (or
+    ``str(error)``) translates it into the reader's language: the page's visitor, or
+    the default language in a command.
+    """
+
+    def __init__(self, message: str, field: str | None = None, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.template = message
+        self.params = params
         self.field = field
+
+    @property
+    def message(self) -> str:
+        return gettext(self.template, **self.params)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def normalise_email(email: str | None) -> str | None:
@@ -74,12 +91,13 @@ def common_passwords() -> frozenset[str]:
 def check_password_policy(password: str) -> None:
     """Length and the common-password list only: no composition rules (ASVS 6.2)."""
     if len(password) < PASSWORD_MIN:
-        raise AccountError(f"Mật khẩu cần ít nhất {PASSWORD_MIN} ký tự.", "password")
+        raise AccountError(mark("Mật khẩu cần ít nhất %(n)d ký tự."), "password", n=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        raise AccountError(f"Mật khẩu dài tối đa {PASSWORD_MAX} ký tự.", "password")
+        raise AccountError(mark("Mật khẩu dài tối đa %(n)d ký tự."), "password", n=PASSWORD_MAX)
     if password.strip().lower() in common_passwords():
-        raise AccountError("Mật khẩu này nằm trong danh sách mật khẩu phổ biến, rất dễ bị đoán. "
-                           "Hãy chọn mật khẩu khác, ví dụ một cụm vài từ dễ nhớ.", "password")
+        raise AccountError(mark("Mật khẩu này nằm trong danh sách mật khẩu phổ biến, rất dễ bị "
+                                "đoán. Hãy chọn mật khẩu khác, ví dụ một cụm vài từ dễ nhớ."),
+                           "password")
 
 
 def find_by_identifier(identifier: str) -> User | None:
@@ -149,30 +167,32 @@ class Registration:
 def register_learner(data: Registration) -> User:
     """A self-registered citizen or business account."""
     if data.kind not in ("citizen", "business"):
-        raise AccountError("Loại tài khoản không hợp lệ.", "kind")
+        raise AccountError(mark("Loại tài khoản không hợp lệ."), "kind")
     email = normalise_email(data.email)
     phone = normalise_phone(data.phone)
     if not email and not phone:
-        raise AccountError("Hãy nhập email hoặc số điện thoại.", "email")
+        raise AccountError(mark("Hãy nhập email hoặc số điện thoại."), "email")
     if email and len(email) > 255:  # lower() can lengthen it: "İ" becomes two characters
-        raise AccountError("Email dài tối đa 255 ký tự.", "email")
+        raise AccountError(mark("Email dài tối đa 255 ký tự."), "email")
     if email and not EMAIL.match(email):
-        raise AccountError("Email không đúng dạng, ví dụ: ten@gmail.com.", "email")
+        raise AccountError(mark("Email không đúng dạng, ví dụ: ten@gmail.com."), "email")
     if phone and not is_valid_phone(phone):
-        raise AccountError("Số điện thoại gồm 10 hoặc 11 chữ số, bắt đầu bằng 0.", "phone")
+        raise AccountError(mark("Số điện thoại gồm 10 hoặc 11 chữ số, bắt đầu bằng 0."), "phone")
     if email and find_by_identifier(email):
-        raise AccountError("Email này đã được dùng cho một tài khoản khác.", "email")
+        raise AccountError(mark("Email này đã được dùng cho một tài khoản khác."), "email")
     if phone and find_by_identifier(phone):
-        raise AccountError("Số điện thoại này đã được dùng cho một tài khoản khác.", "phone")
+        raise AccountError(mark("Số điện thoại này đã được dùng cho một tài khoản khác."),
+                           "phone")
     check_password_policy(data.password)
     if data.kind == "business":
         if not (data.tax_code or "").strip():
-            raise AccountError("Hãy nhập mã số thuế.", "tax_code")
+            raise AccountError(mark("Hãy nhập mã số thuế."), "tax_code")
         if not TAX_CODE.match(data.tax_code.strip()):
-            raise AccountError("Mã số thuế gồm 10 chữ số (đơn vị phụ thuộc: 10 chữ số, dấu "
-                               "gạch ngang và 3 chữ số), ví dụ 2901234567.", "tax_code")
+            raise AccountError(mark("Mã số thuế gồm 10 chữ số (đơn vị phụ thuộc: 10 chữ số, "
+                                    "dấu gạch ngang và 3 chữ số), ví dụ 2901234567."),
+                               "tax_code")
         if data.business_type not in BUSINESS_TYPES:
-            raise AccountError("Hãy chọn loại hình.", "business_type")
+            raise AccountError(mark("Hãy chọn loại hình."), "business_type")
     user = User(
         full_name=data.full_name.strip(),
         email=email,
@@ -193,7 +213,7 @@ def register_learner(data: Registration) -> User:
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and end every other session of the user."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):
-        raise AccountError("Mật khẩu hiện tại không đúng.", "current_password")
+        raise AccountError(mark("Mật khẩu hiện tại không đúng."), "current_password")
     check_password_policy(new)
     set_password(user, new)
 
@@ -214,11 +234,11 @@ def create_user(
     unit: Unit | None = None,
 ) -> User:
     if role not in ROLES:
-        raise AccountError(f"Vai trò không hợp lệ: {role}", "role")
+        raise AccountError(mark("Vai trò không hợp lệ: %(role)s"), "role", role=role)
     email = normalise_email(email)
     phone = normalise_phone(phone)
     if email and find_by_identifier(email):
-        raise AccountError("Email này đã được dùng cho một tài khoản khác.", "email")
+        raise AccountError(mark("Email này đã được dùng cho một tài khoản khác."), "email")
     if password is not None:
         check_password_policy(password)
     user = User(
@@ -256,7 +276,8 @@ def deactivate(identifier: str) -> User:
     """Close an account (it can no longer sign in); its records stay."""
     user = find_by_identifier(identifier)
     if user is None:
-        raise AccountError(f"Không tìm thấy tài khoản '{identifier}'.", "identifier")
+        raise AccountError(mark("Không tìm thấy tài khoản '%(id)s'."), "identifier",
+                           id=identifier)
     user.is_active = False
     end_sessions(user)
     audit.record("account.deactivate", target=f"{user.full_name} ({identifier})")
@@ -271,21 +292,23 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
     sessions, so new permissions apply at once.
     """
     if role not in ROLES:
-        raise AccountError(f"Vai trò không hợp lệ: {role} (dùng {', '.join(ROLES)})", "role")
+        raise AccountError(mark("Vai trò không hợp lệ: %(role)s (dùng %(roles)s)"), "role",
+                           role=role, roles=", ".join(ROLES))
     if role == "unit_manager" and unit is None:
-        raise AccountError("Vai trò unit_manager cần --unit MÃ_ĐƠN_VỊ.", "unit")
+        raise AccountError(mark("Vai trò unit_manager cần --unit MÃ_ĐƠN_VỊ."), "unit")
     user = find_by_identifier(identifier)
     if user is None and "@" in identifier:
         # An email names an account, never a roster record: HR can type anything as an
         # employee code, including someone's email (penetration test 2026-11).
-        raise AccountError(f"Không có tài khoản với email '{identifier.strip()}'. Với cán bộ "
-                           "chưa có tài khoản, hãy dùng mã cán bộ.", "identifier")
+        raise AccountError(mark("Không có tài khoản với email '%(email)s'. Với cán bộ chưa "
+                                "có tài khoản, hãy dùng mã cán bộ."), "identifier",
+                           email=identifier.strip())
     if user is None:
         official = db.session.scalar(
             select(Official).where(Official.employee_code == identifier.strip()))
         if official is None:
-            raise AccountError(f"Không tìm thấy tài khoản hay cán bộ '{identifier}'.",
-                               "identifier")
+            raise AccountError(mark("Không tìm thấy tài khoản hay cán bộ '%(id)s'."),
+                               "identifier", id=identifier)
         user = User(full_name=official.full_name, role="official", email=official.email)
         if official.email and find_by_identifier(official.email):
             user.email = None

@@ -51,6 +51,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     consent_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(20))
+    # When a link mailed to ``email`` was followed (lms/recovery): self-registered
+    # learners are reminded until then; a password reset by email sets it too.
+    email_verified_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     # Set when the learner asked for deletion: personal fields are blanked, the

@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as FLASK_LOGIN_COOKIE
@@ -33,6 +34,7 @@ from lms.auth.forms import (
 from lms.extensions import db, limiter, login_manager
 from lms.org.logic import communes
 from lms.org.models import Official
+from lms.recovery.logic import send_verification
 from lms.util.i18n import mark
 from lms.util.time import utcnow
 from lms.util.urls import is_safe_next
@@ -297,6 +299,8 @@ def register():
             db.session.rollback()
             getattr(form, error.field or "full_name").errors.append(error.message)
         else:
+            if user.email:  # verified by a link mailed with the same commit
+                send_verification(user, locale=str(get_locale()))
             db.session.commit()
             start_session(user)
             flash(_("Đăng ký thành công. Chào mừng bạn!"), "success")

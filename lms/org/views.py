@@ -24,7 +24,9 @@ from lms.auth.permissions import manager_required, scope_of, unit_in_scope_or_40
 from lms.extensions import db
 from lms.learning.requirements import courses_with_rules
 from lms.learning.status import STATES
+from lms.mail.logic import undeliverable_among
 from lms.org import imports, pending
+from lms.org import invitations as invitations_logic
 from lms.org.forms import ConfirmForm, UploadForm
 from lms.org.history import unit_story
 from lms.org.logic import STATUS_FILTERS, ancestors, children_with_counts, officials_page
@@ -65,6 +67,7 @@ def unit(code: str):
         page=page, status_of=page_status, query=query, state=state, states=STATES,
         today=today, invite_form=ConfirmForm(), rule_courses=courses_with_rules(),
         story=unit_story(unit.id, today),
+        undeliverable=undeliverable_among(o.email for o in page.items),
     )
 
 
@@ -74,11 +77,7 @@ def invitations(code: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     unit = unit_in_scope_or_404(code, current_user)
-    officials = activation.officials_without_password(unit)
-    if not current_user.is_admin:
-        # A link sets the password of the account behind it: an HR officer must not
-        # hold one for an account the admin gave more rights (admin, unit_manager).
-        officials = [o for o in officials if o.user is None or o.user.role == "official"]
+    officials = invitations_logic.invitable(unit, current_user)
     invited = activation.invite(officials, current_user, unit=unit)
     db.session.commit()
     buffer = io.StringIO()
@@ -88,6 +87,23 @@ def invitations(code: str):
         mimetype="text/csv",
         headers={**attachment(f"kich-hoat-{unit.code}.csv"), "Cache-Control": "no-store"},
     )
+
+
+@bp.route("/units/<code>/invitations/email", methods=["GET", "POST"])
+@manager_required
+def email_invitations(code: str):
+    """How many officials a mailing reaches (and who has no email, for the CSV
+    route), then, confirmed, a link by email to each."""
+    unit = unit_in_scope_or_404(code, current_user)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        queued = invitations_logic.email_invitations(unit, current_user)
+        db.session.commit()
+        flash(_("Đã xếp %(n)d thư kích hoạt vào hàng đợi gửi.", n=queued), "success")
+        return redirect(url_for("org.unit", code=unit.code))
+    return render_template("org/invite_email.html", unit=unit, form=form,
+                           plan=invitations_logic.email_plan(unit, current_user),
+                           invite_form=ConfirmForm())
 
 
 @bp.route("/imports/<kind>", methods=["GET", "POST"])

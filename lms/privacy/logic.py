@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import delete, select, update
 
 from lms.audit import logic as audit
@@ -19,16 +20,29 @@ from lms.auth.models import ActivationToken, RememberToken, User
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
+from lms.mail.logic import forget_address
 from lms.org.models import Official, PendingImport
+from lms.recovery.models import EmailLink
+from lms.util.i18n import mark
 from lms.util.time import utcnow
 
 FORMAT_VERSION = 1
 
 
 class DeletionRefused(Exception):
+    """Self-service deletion is refused: ``message`` (marked with ``mark``) is
+    translated when read, into the reader's language."""
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message
+        self.template = message
+
+    @property
+    def message(self) -> str:
+        return gettext(self.template)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -50,6 +64,7 @@ def user_data(user: User) -> dict[str, Any]:
             "tax_code": user.tax_code, "business_type": user.business_type,
             "created_at": _iso(user.created_at), "last_login_at": _iso(user.last_login_at),
             "consent_at": _iso(user.consent_at), "consent_notice_version": user.consent_version,
+            "email_verified_at": _iso(user.email_verified_at),
         },
         "lessons_done": [
             {"course": lessons.get(p.lesson_id, (None, None))[0],
@@ -102,9 +117,13 @@ def can_delete(user: User) -> bool:
 def anonymise(user: User) -> None:
     """Blank every personal field and end all sessions; progress rows stay, unnamed."""
     if not can_delete(user):
-        raise DeletionRefused("Tài khoản cán bộ, công chức, viên chức và tài khoản quản trị "
-                              "không tự xóa được; hồ sơ bồi dưỡng được lưu theo quy định.")
+        raise DeletionRefused(mark("Tài khoản cán bộ, công chức, viên chức và tài khoản quản "
+                                   "trị không tự xóa được; hồ sơ bồi dưỡng được lưu theo quy "
+                                   "định."))
     audit.record("account.delete", target=f"user {user.id}", detail={"role": user.role})
+    # Mail: nothing more is sent to the address, and the outbox forgets it.
+    forget_address(user.email)
+    db.session.execute(delete(EmailLink).where(EmailLink.user_id == user.id))
     user.full_name = f"Tài khoản đã xóa #{user.id}"
     user.email = None
     user.phone = None
