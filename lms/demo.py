@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select, update
 
 from lms.auth import logic as auth
+from lms.auth import twofactor
 from lms.auth.models import User
 from lms.courses.models import Course
 from lms.extensions import db
@@ -31,6 +32,9 @@ from lms.util.time import local_today
 
 DEMO_PASSWORD = "hocso-demo-2026"
 ADMIN_PASSWORD = "quantri-demo-2026"
+# The demo admin's and HR officers' authenticator key, published like their passwords:
+# add it to an authenticator app, or print the current code (print_logins says how).
+DEMO_TOTP_SECRET = "NGHEANDEMOHOCKYNANGSOQUANTRIXAAA"
 
 UNITS = [
     # code, name, level, parent
@@ -146,6 +150,8 @@ def load_demo(seed: int = 2026) -> None:
                                 phone=phone, unit=units.get(unit_code) if unit_code else None)
         if role == "business":
             user.tax_code, user.business_type = "2901234567", "cooperative"
+        if twofactor.required(user):  # admins and HR officers sign in with a second factor
+            twofactor.enable_known_secret(user, DEMO_TOTP_SECRET)
         accounts.setdefault(role, user)
 
     courses = {c.slug: c for c in db.session.scalars(select(Course))}
@@ -257,6 +263,12 @@ def print_logins() -> None:
         click.echo(f"  {role:<12} {email}{extra}  password: {password}   ({name})")
     click.echo(f"  {'official':<12} {DEMO_OFFICIAL} or canbo@lms.example  password: "
                f"{DEMO_PASSWORD}   (Hồ Thị Minh Châu, a commune leader)")
+    click.echo("")
+    click.echo("Admin and HR officers also ask for a two-factor code after the password. Add "
+               f"the key {DEMO_TOTP_SECRET} to an authenticator app (time-based), or print "
+               "the current code with:")
+    click.echo(f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}')"
+               ".now())\"")
     click.echo("")
 
 

@@ -35,3 +35,21 @@ def create_admin(email: str, name: str, password: str) -> None:
         raise click.ClickException(error.message) from None
     db.session.commit()
     click.echo(f"Admin created: {user.email}")
+
+
+@users_cli.command("reset-2fa")
+@click.argument("identifier")
+def reset_two_factor(identifier: str) -> None:
+    """Remove the second factor of IDENTIFIER (lost phone and recovery codes) and end
+    its sessions; admins and HR officers set it up again at their next sign-in."""
+    from lms.auth import twofactor
+
+    user = logic.find_by_identifier(identifier)
+    if user is None:
+        raise click.ClickException(f"No account '{identifier}'.")
+    had = twofactor.reset(user)
+    db.session.commit()
+    if had:
+        click.echo(f"Two-factor of {user.full_name} reset; their sessions have ended.")
+    else:
+        click.echo(f"{user.full_name} had no two-factor set up; their sessions have ended.")
