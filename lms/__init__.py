@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # Import models so that metadata (and Alembic autogenerate) sees every table.
     from lms import models  # noqa: F401
+    from lms.account.views import bp as account_bp
     from lms.audit.views import bp as audit_bp
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
@@ -73,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)  # after auth: its second-factor gate runs after
     app.register_blueprint(courses_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(org_bp)

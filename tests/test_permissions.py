@@ -48,7 +48,7 @@ from tests.builders import (
     load_units,
     write_course,
 )
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, enable_two_factor, login
 
 ROLES = ("anonymous", "citizen", "business", "official", "manager", "admin", "token")
 LOGIN = "/login"  # a redirect to the sign-in page
@@ -107,7 +107,11 @@ def build_world(courses_dir) -> dict[str, Any]:
     official.user_id = official_user.id
     manager = _user("unit_manager", "hr.snv@example.vn", snv)
     manager_x1 = _user("unit_manager", "hr.x1@example.vn", x1)
-    _user("admin", "admin@example.vn")
+    admin = _user("admin", "admin@example.vn")
+    # Admins and HR officers cannot use a session without two-factor: theirs is set up
+    # (and clients() below signs them in past it, as the second step would).
+    for staff in (manager, manager_x1, admin):
+        enable_two_factor(staff)
 
     # The citizen: a failed (submitted) attempt, an open one, and a certificate.
     submitted = learning.open_attempt(citizen, course)
@@ -142,6 +146,7 @@ def build_world(courses_dir) -> dict[str, Any]:
         "device": device.id,
         "frozen_snv": frozen_snv.id,
         "frozen_x1": frozen_x1.id,
+        "staff_x1": manager_x1.id,
     }
 
 
@@ -166,8 +171,10 @@ def browser(app, identifier: str | None = None):
 
 def clients(app, world: dict[str, Any]) -> dict[str, Any]:
     """One browser per role. The matrix puts the account straight into the session,
-    stamped as start_session() does (the login form costs a page render per role and
-    case; the focused tests below sign in through it)."""
+    stamped as start_session() does after the password and, for admins and HR officers,
+    the second step (the login form costs a page render per role and case; the focused
+    tests below sign in through it, and tests/auth/test_twofactor.py shows the pages
+    refused before the second step)."""
     by_role = {"anonymous": app.test_client()}
     for role, identifier in SIGN_IN.items():
         user = find_by_identifier(identifier)
@@ -176,7 +183,7 @@ def clients(app, world: dict[str, Any]) -> dict[str, Any]:
         with client.session_transaction() as session:
             now = int(time.time())
             session.update(_user_id=user.get_id(), _fresh=True, signed_in_as=user.get_id(),
-                           login_at=now, seen_at=now)
+                           login_at=now, seen_at=now, two_factor=user.get_id())
         by_role[role] = client
     token = app.test_client()
     token.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world['api_token']}"
@@ -265,6 +272,35 @@ MATRIX: list[Row] = [
     Row("/account/devices/999999/revoke", "POST", signed_in(404)),
     Row("/account/devices/revoke-all", "POST", signed_in("/account/devices")),
     Row("/account/devices/revoke-all", "GET", everyone(405)),
+    # My account: one's own profile, reminder choice and two-factor (no id in the URL).
+    # Empty forms change nothing: the profile goes back to /account, the others show
+    # their errors. Two-factor is on for the admin and the HR officers (build_world), off
+    # for the learners: set-up and new recovery codes answer accordingly.
+    Row("/account", "GET", signed_in(200)),
+    Row("/account/profile", "POST", signed_in("/account")),
+    Row("/account/profile", "GET", everyone(405)),
+    Row("/account/reminders", "POST", signed_in(200)),
+    Row("/account/reminders", "GET", everyone(405)),
+    Row("/account/two-factor", "GET", signed_in(200)),
+    Row("/account/two-factor/setup", "GET", signed_in(
+        200, manager="/account/two-factor", admin="/account/two-factor")),
+    Row("/account/two-factor/setup", "POST", signed_in(
+        200, manager="/account/two-factor", admin="/account/two-factor")),
+    Row("/account/two-factor/disable", "POST", signed_in(200)),
+    Row("/account/two-factor/disable", "GET", everyone(405)),
+    Row("/account/two-factor/recovery-codes", "POST", signed_in(
+        "/account/two-factor", manager=200, admin=200)),
+    Row("/account/two-factor/recovery-codes", "GET", everyone(405)),
+    # The second step of signing in: a session past it goes on to its page.
+    Row("/login/two-factor", "GET", signed_in("/my")),
+    Row("/login/two-factor", "POST", signed_in("/my")),
+    # The admin resets someone's second factor (audited): the admin only.
+    Row("/admin/two-factor", "GET", signed_in(403, admin=200)),
+    Row("/admin/two-factor?q=hr", "GET", signed_in(403, admin=200)),
+    Row("/admin/two-factor/{staff_x1}/reset", "POST", signed_in(403, admin="/admin/two-factor")),
+    Row("/admin/two-factor/999999/reset", "POST", signed_in(403, admin=404)),
+    Row("/admin/two-factor/{staff_x1}/reset", "GET", everyone(405)),
+
     # The one-time link is itself the credential: whoever holds it sees the form.
     Row("/activate/{activation}", "GET", everyone(200)),
     Row("/activate/{activation}", "POST", everyone(200)),  # empty password: form errors

@@ -14,9 +14,12 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import delete, select, update
 
+from lms.account.logic import reminder_choice
 from lms.audit import logic as audit
+from lms.auth import twofactor
 from lms.auth.logic import end_sessions
 from lms.auth.models import ActivationToken, RememberToken, User
+from lms.auth.twofactor import RecoveryCode, TwoFactor
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
@@ -65,7 +68,10 @@ def user_data(user: User) -> dict[str, Any]:
             "created_at": _iso(user.created_at), "last_login_at": _iso(user.last_login_at),
             "consent_at": _iso(user.consent_at), "consent_notice_version": user.consent_version,
             "email_verified_at": _iso(user.email_verified_at),
+            "reminders": reminder_choice(user), "pending_email": user.pending_email,
         },
+        # Whether it is on and how many recovery codes are left; never the secret.
+        "two_factor": _two_factor(user),
         "lessons_done": [
             {"course": lessons.get(p.lesson_id, (None, None))[0],
              "lesson": lessons.get(p.lesson_id, (None, None))[1],
@@ -108,6 +114,14 @@ def user_data(user: User) -> dict[str, Any]:
     return data
 
 
+def _two_factor(user: User) -> dict[str, Any] | None:
+    record = twofactor.record_of(user)
+    if record is None or record.confirmed_at is None:
+        return None
+    return {"enabled_at": _iso(record.confirmed_at), "last_used_at": _iso(record.last_used_at),
+            "recovery_codes_left": twofactor.remaining_recovery_codes(user)}
+
+
 def can_delete(user: User) -> bool:
     """Self-service deletion is for citizens and businesses; officials' records are
     kept by law, and staff accounts are closed by an administrator."""
@@ -128,6 +142,7 @@ def anonymise(user: User) -> None:
     user.email = None
     user.phone = None
     user.tax_code = None
+    user.pending_email = None
     user.password_hash = None
     user.is_active = False
     user.anonymised_at = utcnow()
@@ -138,6 +153,8 @@ def anonymise(user: User) -> None:
     db.session.execute(delete(PendingImport).where(PendingImport.user_id == user.id))
     # Which browsers, from which addresses: nothing to keep once signed out everywhere.
     db.session.execute(delete(RememberToken).where(RememberToken.user_id == user.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(TwoFactor).where(TwoFactor.user_id == user.id))
     db.session.execute(update(ActivationToken).where(ActivationToken.created_by_id == user.id)
                        .values(created_by_id=None))
     db.session.flush()
