@@ -19,6 +19,13 @@ no-cache`` (store it, but ask before each use). Signed-in pages never get a
 validator and keep ``no-store`` (lms/headers.py); nor does a page showing a flashed
 message.
 
+A page that has to be sent is rendered once and kept (per process, a bounded LRU)
+under the same data, release and language, with a placeholder where the CSRF token
+goes; each request only puts its own token in. So an anonymous page costs one small
+query (the course row, or the catalogue's version) whether or not the browser had it.
+Whatever an anonymous page shows must therefore come from what its key holds: the
+URL, the language, the release and the ``parts`` its view passes.
+
 Static files: ``url_for('static', filename=...)`` adds ``?v=<content hash>``; a
 request whose ``v`` is the file's current hash is cached for a year, ``immutable``;
 any other request for a static file gets a short cache.
@@ -28,14 +35,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.security import safe_join
 
 from lms.config import PROJECT_ROOT
@@ -45,6 +56,11 @@ STATIC_SHORT_MAX_AGE = 300  # an unfingerprinted (or outdated) static URL
 # What a page is made of besides the database: changing any of these is a new release.
 RELEASE_SOURCES = (("lms", "*.py"), ("lms/translations", "*.mo"), ("templates", "*"),
                    ("static", "*"))
+# Rendered anonymous pages kept per process (least recently used dropped first).
+PAGE_CACHE_ENTRIES = 256
+PAGE_CACHE_BYTES = 16 * 1024 * 1024
+# Stands for the CSRF token in a kept page; random, so no content can contain it.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 RELEASE_SETTINGS = ("LMS_SITE_NAME", "LMS_ISSUING_BODY", "LMS_LANGUAGES",
                     "BABEL_DEFAULT_LOCALE", "LMS_PRIVACY_NOTICE_VERSION")
 
@@ -148,26 +164,102 @@ def _stamp(response: Response, etag: str, last_modified: datetime) -> Response:
     return response
 
 
+class PageCache:
+    """Rendered pages by key, at most ``entries`` of them and ``size`` characters."""
+
+    def __init__(self, entries: int = PAGE_CACHE_ENTRIES, size: int = PAGE_CACHE_BYTES):
+        self.entries, self.size, self.used = entries, size, 0
+        self.pages: OrderedDict[tuple, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: str) -> None:
+        if len(page) > self.size // 8:
+            return
+        with self.lock:
+            old = self.pages.pop(key, None)
+            self.used -= len(old) if old is not None else 0
+            self.pages[key] = page
+            self.used += len(page)
+            while len(self.pages) > self.entries or self.used > self.size:
+                _key, dropped = self.pages.popitem(last=False)
+                self.used -= len(dropped)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+            self.used = 0
+
+
+def page_cache(app: Flask | None = None) -> PageCache:
+    app = app or current_app._get_current_object()
+    return app.extensions.setdefault("lms_page_cache", PageCache())
+
+
+def csrf_placeholder_context() -> dict[str, Any]:
+    """While a page is rendered to be kept, templates write the placeholder for the
+    token (a context value hides the csrf_token() global)."""
+    if g.get("lms_csrf_placeholder"):
+        return {"csrf_token": lambda: CSRF_PLACEHOLDER}
+    return {}
+
+
+def _render_to_keep(key: tuple, render: Callable[[], Any]) -> Response:
+    """``render()`` with the placeholder for the token, kept when it is a 200 page;
+    the response returned carries this request's token."""
+    g.lms_csrf_placeholder = True
+    try:
+        response = make_response(render())
+    finally:
+        g.pop("lms_csrf_placeholder", None)
+    if response.is_streamed or response.mimetype != "text/html":
+        return response
+    page = response.get_data(as_text=True)
+    # A token written otherwise than by the template global (a form's hidden_tag())
+    # is this session's: such a page is not kept.
+    real_token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if (response.status_code == 200 and "_flashes" not in session
+            and not (real_token and real_token in page)):
+        page_cache().put(key, page)
+    response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
+    return response
+
+
 def anonymous_page(parts: Iterable[Any], modified: datetime | None,
                    render: Callable[[], Any]) -> Response:
-    """``render()``'s response, or 304 when the browser's copy is current.
+    """``render()``'s response, a kept copy of it, or 304 when the browser's copy is
+    current.
 
     ``parts`` identify the data the page shows (e.g. the course's content hash);
     ``modified`` is when that data last changed. Signed-in users always get
-    ``render()`` as it is (their pages are personal and never cached).
+    ``render()`` as it is (their pages are personal, never cached nor kept).
     """
     if not _cacheable():
         return make_response(render())
+    from lms import select_locale
+
     parts = tuple(parts)
     csrf = _csrf_part()
     if csrf is not None:
         etag, last_modified = _validators(parts, modified, csrf)
         if _not_modified(etag, last_modified):
             return _stamp(Response(status=304), etag, last_modified)
-    response = make_response(render())
+    key = (request.endpoint, request.full_path, select_locale(), release()[0], parts)
+    page = page_cache().get(key)
+    if page is None:
+        response = _render_to_keep(key, render)
+    else:
+        response = Response(page.replace(CSRF_PLACEHOLDER, generate_csrf()),
+                            mimetype="text/html")
     if response.status_code != 200 or not _cacheable():
         return response
-    # Rendering may have started the session's CSRF token: the ETag includes it.
+    # This request may have started the session's CSRF token: the ETag includes it.
     csrf = _csrf_part()
     if csrf is None:  # a page without the language form (none today)
         return response
@@ -200,6 +292,8 @@ def static_fingerprint(app: Flask, filename: str) -> str | None:
 
 
 def register_http_caching(app: Flask) -> None:
+    app.context_processor(csrf_placeholder_context)
+
     @app.url_defaults
     def fingerprint_static_urls(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -37,28 +38,35 @@ def sync_courses(root: Path) -> SyncReport:
         raise CourseProblems(check)
     report = SyncReport(check=check)
     existing = {c.slug: c for c in db.session.scalars(select(Course))}
+    # Every course this sync changes gets one stamp, later than any earlier sync's
+    # (whatever the clocks of the machines that ran them): the newest stamp is the
+    # catalogue's version, so it must move whenever a course changes.
+    latest = max((c.synced_at for c in existing.values()), default=None)
+    stamp = utcnow()
+    if latest is not None and stamp <= latest:
+        stamp = latest + timedelta(microseconds=1)
     for source in check.courses:
         course = existing.pop(source.slug, None)
         if course is None:
             course = Course(slug=source.slug)
             db.session.add(course)
-            _apply(course, source)
+            _apply(course, source, stamp)
             report.created.append(source.slug)
         elif course.content_hash != source.content_hash or not course.is_published:
-            _apply(course, source)
+            _apply(course, source, stamp)
             report.updated.append(source.slug)
         else:
             report.unchanged.append(source.slug)
     for course in existing.values():
         if course.is_published:
             course.is_published = False
-            course.synced_at = utcnow()  # the catalogue changes: so do its validators
+            course.synced_at = stamp  # the catalogue changes: so do its validators
             report.unpublished.append(course.slug)
     db.session.flush()
     return report
 
 
-def _apply(course: Course, source: CourseSource) -> None:
+def _apply(course: Course, source: CourseSource, stamp: datetime) -> None:
     meta = source.meta
     course.title = meta["title"]
     course.summary = meta["summary"]
@@ -77,7 +85,7 @@ def _apply(course: Course, source: CourseSource) -> None:
     course.quiz_max_attempts = source.quiz.get("max_attempts", 0) if source.quiz else 0
     course.is_published = True
     course.content_hash = source.content_hash
-    course.synced_at = utcnow()
+    course.synced_at = stamp
     course.search_text = fold(
         " ".join([meta["title"], meta["summary"], *meta["tags"],
                   *(lesson.title for lesson in source.lessons)])

@@ -4,6 +4,7 @@ Anonymous home, catalogue, course and lesson pages carry a weak ETag and a
 Last-Modified and answer 304 to a browser revalidating its copy; the validator
 changes when the course is re-synced, when the language changes and with the
 session's CSRF token; signed-in pages are never given one and stay ``no-store``.
+A page rendered once is kept and sent again with each session's own CSRF token.
 Static URLs carry their content hash and are cached for a year, ``immutable``.
 """
 
@@ -11,15 +12,26 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import render_template_string, template_rendered
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 
+from lms.courses.logic import published_course_or_404
 from lms.courses.sync import sync_courses
 from lms.extensions import db
 from lms.headers import CONTENT_SECURITY_POLICY
-from lms.http_cache import STATIC_IMMUTABLE_MAX_AGE, STATIC_SHORT_MAX_AGE
+from lms.http_cache import (
+    CSRF_PLACEHOLDER,
+    STATIC_IMMUTABLE_MAX_AGE,
+    STATIC_SHORT_MAX_AGE,
+    anonymous_page,
+    page_cache,
+)
+from lms.util.time import utcnow
 from tests.builders import write_course
 from tests.conftest import csrf_token, login
 
@@ -27,6 +39,7 @@ COURSE = "/courses/ky-nang-so-co-ban"
 LESSON = f"{COURSE}/lessons/bai-mo-dau"
 ANONYMOUS_PAGES = ["/", "/courses/", "/courses/?q=ky+nang", COURSE, LESSON]
 STATIC = Path(__file__).resolve().parents[2] / "static"
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def revalidate(client, url: str, response):
@@ -77,6 +90,25 @@ def test_a_304_reads_neither_lessons_nor_templates(client, course):
     assert statements == 1  # the course row: its content hash and sync time
 
 
+@pytest.mark.parametrize("url", ANONYMOUS_PAGES)
+def test_a_kept_page_is_sent_without_rendering_and_with_each_sessions_token(app, course, url):
+    first, second = app.test_client(), app.test_client()
+    page = first.get(url).get_data(as_text=True)
+    rendered = []
+    template_rendered.connect(lambda *_a, **_k: rendered.append(1), app, weak=False)
+    statements = count_statements(lambda: second.get(url))
+    again = second.get(url).get_data(as_text=True)
+    assert rendered == [] and statements == 1
+    tokens = [TOKEN.search(p).group(1) for p in (page, again)]
+    assert tokens[0] != tokens[1]
+    assert CSRF_PLACEHOLDER not in again
+    assert again.replace(tokens[1], "") == page.replace(tokens[0], "")
+    # The kept page's token is this session's own: the language switch accepts it.
+    switched = second.post("/lang", data={"lang": "en", "next": url, "csrf_token": tokens[1]})
+    assert switched.status_code == 302
+    assert '<html lang="en">' in second.get(url).get_data(as_text=True)
+
+
 def test_a_resynced_course_has_a_new_etag(client, course, courses_dir):
     course_page, lesson_page, catalogue = (client.get(u) for u in (COURSE, LESSON, "/courses/"))
     write_course(courses_dir, lessons=["Bài mở đầu", "Bài thực hành", "Bài mới thêm"])
@@ -107,6 +139,23 @@ def test_the_catalogue_etag_changes_when_a_course_is_added_or_unpublished(client
     assert revalidate(client, "/", client.get("/")).status_code == 304
 
 
+def test_the_catalogue_changes_even_when_an_earlier_sync_ran_on_a_clock_ahead(
+        client, course, courses_dir):
+    write_course(courses_dir, "dich-vu-cong", title="Dịch vụ công")
+    sync_courses(courses_dir)
+    ahead = published_course_or_404("ky-nang-so-co-ban")
+    ahead.synced_at = utcnow() + timedelta(days=1)  # synced by a machine a day ahead
+    db.session.commit()
+    before = client.get("/courses/")
+    write_course(courses_dir, "dich-vu-cong", title="Dịch vụ công trực tuyến")
+    sync_courses(courses_dir)
+    db.session.commit()
+    assert published_course_or_404("dich-vu-cong").synced_at > ahead.synced_at
+    after = revalidate(client, "/courses/", before)
+    assert after.status_code == 200
+    assert "Dịch vụ công trực tuyến" in after.get_data(as_text=True)
+
+
 def test_changing_the_language_changes_the_etag(client, course):
     vietnamese = client.get(COURSE)
     client.post("/lang", data={"lang": "en", "next": COURSE, "csrf_token": csrf_token(client)})
@@ -123,7 +172,7 @@ def test_another_session_does_not_get_a_304_for_a_page_with_someone_elses_token(
     second.get("/")  # a session with its own CSRF token
     response = revalidate(second, COURSE, page)
     assert response.status_code == 200
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    token = TOKEN.search(response.get_data(as_text=True))
     assert token and token.group(1) not in page.get_data(as_text=True)
 
 
@@ -193,3 +242,17 @@ def test_signed_in_users_get_the_same_static_caching(client, citizen):
     assert response.cache_control.immutable
     assert "no-store" not in response.headers["Cache-Control"]
     response.close()
+
+
+def test_only_pages_whose_token_is_the_placeholder_are_kept(app):
+    """A token written by the template's csrf_token() is the placeholder in the kept
+    page; one written any other way (a form's hidden_tag()) is the session's own, and
+    that page is never kept."""
+    with app.test_request_context("/courses/"):
+        template = '<input name="csrf_token" value="{{ csrf_token() }}">'
+        sent = anonymous_page(("a",), None, lambda: render_template_string(template))
+        assert CSRF_PLACEHOLDER in next(iter(page_cache(app).pages.values()))
+        assert CSRF_PLACEHOLDER not in sent.get_data(as_text=True)
+        page_cache(app).clear()
+        anonymous_page(("b",), None, lambda: f'<input value="{generate_csrf()}">')
+        assert not page_cache(app).pages

@@ -23,6 +23,7 @@ from lms.courses.logic import published_course_or_404
 from lms.courses.models import Course
 from lms.courses.sync import sync_courses
 from lms.extensions import db
+from lms.http_cache import page_cache
 from lms.learning import logic as learning
 from lms.learning.models import ExternalTraining
 from lms.org.models import Official
@@ -48,8 +49,10 @@ BUDGET = {
 @contextmanager
 def statements() -> Iterator[list[str]]:
     """The SQL statements run inside the block, from a fresh session (as each request
-    has in production: nothing is already in the identity map)."""
+    has in production: nothing is already in the identity map) and with no rendered
+    page kept (lms/http_cache.py): what rendering each page costs."""
     db.session.remove()
+    page_cache().clear()
     seen: list[str] = []
 
     def record(_conn, _cursor, statement, *_args) -> None:
