@@ -8,10 +8,10 @@ Everyone else may turn it on from "Tài khoản của tôi".
 * The TOTP secret (160 random bits, ``pyotp.random_base32``) is stored encrypted
   with AES-256-GCM under a key derived from ``LMS_2FA_KEY`` (by default
   ``SECRET_KEY``) and bound to the user's id. It is shown only while being set up.
-* A code is accepted for its own 30-second step and one step either side (clock
-  drift), and only for a step after the last one accepted: a code seen once, or an
+* A code is accepted in its own 30-second step and the next one (a code typed as it
+  changed), and only for a step after the last one accepted: a code seen once, or an
   older one, is refused (a compare-and-set on ``last_step``, so two requests racing
-  with the same code cannot both win).
+  with the same code cannot both win). The server's clock decides, never the client's.
 * Ten recovery codes, each usable once. Only a salted scrypt hash of each is kept
   (one random salt per set, so a typed code costs one hash, not ten); they are shown
   once, when made.
@@ -52,7 +52,9 @@ log = logging.getLogger("lms.auth")
 REQUIRED_ROLES = ("admin", "unit_manager")
 PERIOD = 30
 DIGITS = 6
-DRIFT_STEPS = 1  # a step either side of now
+# The step before now is accepted too (a code typed as it changed, a phone clock a few
+# seconds behind): a code lives 30 to 60 seconds, never a step ahead.
+DRIFT_STEPS = 1
 RECOVERY_CODES = 10
 # 31 characters nobody misreads (no 0/o, 1/l/i): 10 of them are about 50 bits.
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -175,8 +177,8 @@ def provisioning_uri(user: User, secret: str) -> str:
 def qr_svg(uri: str, title: str) -> Markup:
     """The QR code as SVG markup for the page itself: drawn here, no image request,
     no inline style (the CSP forbids it)."""
-    svg = segno.make(uri, error="m").svg_inline(scale=5, border=4, title=title,
-                                                svgclass="qr-code", lineclass=None)
+    svg = segno.make(uri, error="m").svg_inline(border=4, title=title, svgclass="qr-code",
+                                                lineclass=None, omitsize=True)
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
@@ -236,8 +238,7 @@ def _matching_step(secret: str, code: str, at: float) -> int | None:
     """The time step (``at`` in Unix seconds, the server's clock) whose code this is."""
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=PERIOD)
     current = int(at // PERIOD)
-    for step in sorted(range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1),
-                       key=lambda s: abs(s - current)):
+    for step in range(current, current - DRIFT_STEPS - 1, -1):
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None

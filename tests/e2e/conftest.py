@@ -138,12 +138,53 @@ def serious_violations(page) -> list[str]:
     return found
 
 
-def login(page, url: str, identifier: str, password: str) -> None:
+# The authenticator app of each account set up during a test: (server, identifier) →
+# (secret, recovery codes not used yet).
+AUTHENTICATORS: dict[tuple[str, str], tuple[str, list[str]]] = {}
+
+
+def login(page, url: str, identifier: str, password: str, *, second_factor: bool = True) -> None:
+    """Sign in through the form. Admins and HR officers then set up two-factor (the first
+    time, reading the key off the page as a person's authenticator app would) or enter a
+    code; with ``second_factor=False`` the page is left at that second step."""
     page.goto(url + "/login")
     page.get_by_label("Email, số điện thoại hoặc mã cán bộ").fill(identifier)
     page.get_by_label("Mật khẩu").fill(password)
     page.locator("main").get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(lambda address: "/login" not in address)
+    page.wait_for_url(lambda address: "/login" not in address or "/login/two-factor" in address)
+    if not second_factor:
+        return
+    if "/account/two-factor/setup" in page.url:
+        set_up_two_factor(page, url, identifier)
+    elif "/login/two-factor" in page.url:
+        enter_recovery_code(page, url, identifier)
+
+
+def set_up_two_factor(page, url: str, identifier: str, on_codes=None) -> list[str]:
+    """The set-up page: the key into the "app", its code back, the recovery codes kept."""
+    import pyotp
+
+    key = page.locator("#totp-key").inner_text().replace(" ", "")
+    page.get_by_label("Mã 6 chữ số đang hiện trong ứng dụng").fill(pyotp.TOTP(key).now())
+    page.get_by_role("button", name="Bật xác thực hai bước").click()
+    page.get_by_role("heading", name="Mã dự phòng").wait_for()
+    codes = page.locator(".recovery-codes code").all_inner_texts()
+    assert len(codes) == 10
+    AUTHENTICATORS[(url, identifier)] = (key, codes)
+    if on_codes is not None:
+        on_codes(page)
+    page.get_by_role("link", name="Tôi đã lưu các mã, tiếp tục").click()
+    page.wait_for_url(lambda address: "/two-factor" not in address)
+    return codes
+
+
+def enter_recovery_code(page, url: str, identifier: str) -> None:
+    """The second step with one of the saved recovery codes (the app's code of this
+    30-second step was already used when the account was set up in this test)."""
+    key, codes = AUTHENTICATORS[(url, identifier)]
+    page.get_by_label("Mã xác thực (6 chữ số) hoặc mã dự phòng").fill(codes.pop(0))
+    page.get_by_role("button", name="Xác nhận").click()
+    page.wait_for_url(lambda address: "/two-factor" not in address)
 
 
 def nav(page, link: str) -> None:
