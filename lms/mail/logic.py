@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import DateTime, bindparam, case, delete, func, select, text, update
 
 from lms.extensions import db
 from lms.mail.models import OutboxMessage, UndeliverableAddress
@@ -114,18 +114,20 @@ def queue(key: str, to: str, template: str, *, name: str | None = None,
               "subject": rendered.subject[:SUBJECT_MAX], "text_body": rendered.text,
               "html_body": rendered.html, "headers": json.dumps(extra, ensure_ascii=False),
               "created_at": now, "send_after": send_after or now, "attempts": 0}
-    result = db.session.execute(_insert_ignoring_duplicates(values))
-    return result.rowcount == 1
+    inserted = db.session.execute(_INSERT_IGNORING_DUPLICATES, values).scalar()
+    return inserted is not None
 
 
-def _insert_ignoring_duplicates(values: dict[str, Any]):
-    """INSERT … ON CONFLICT (key) DO NOTHING: two transactions queueing one key at
-    once both succeed, and one row is written."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
+# INSERT … ON CONFLICT (key) DO NOTHING: two transactions queueing one key at once both
+# succeed, and one row is written. The same SQL on SQLite (3.35+) and PostgreSQL; as
+# text it is not compiled again for every message (reminders queue many).
+_COLUMNS = ("key", "to_address", "to_name", "subject", "text_body", "html_body", "headers",
+            "created_at", "send_after", "attempts")
+_INSERT_IGNORING_DUPLICATES = text(
+    f"INSERT INTO outbox_messages ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
+    "ON CONFLICT (key) DO NOTHING RETURNING id"
+).bindparams(bindparam("created_at", type_=DateTime()), bindparam("send_after", type_=DateTime()))
 
 
 # --- what the outbox looks like --------------------------------------------------------

@@ -36,7 +36,7 @@ from sqlalchemy import delete, or_, select, update
 
 from lms.extensions import db
 from lms.mail import smtp
-from lms.mail.logic import QUEUED
+from lms.mail.logic import QUEUED, undeliverable_among
 from lms.mail.models import OutboxMessage, UndeliverableAddress
 from lms.util.time import utcnow
 
@@ -217,11 +217,12 @@ def send_due(limit: int = BATCH, *, max_batches: int | None = None,
                 break
             result.claimed += len(messages)
             deadline = min(m.claimed_until for m in messages) - LEASE_MARGIN
+            marked = undeliverable_among(m.to_address for m in messages)
             try:
                 for message in messages:
                     if stop() or utcnow() > deadline:
                         break
-                    _deliver(sender, message, token, result)
+                    _deliver(sender, message, token, result, marked)
             except ServerUnavailable as error:
                 result.error = str(error)
                 log.warning("mail: the server cannot be used: %s", error)
@@ -234,7 +235,8 @@ def send_due(limit: int = BATCH, *, max_batches: int | None = None,
     return result
 
 
-def _deliver(sender: Sender, message: OutboxMessage, token: str, result: RunResult) -> None:
+def _deliver(sender: Sender, message: OutboxMessage, token: str, result: RunResult,
+             marked: set[str]) -> None:
     """Send one message and commit its outcome (with the address's mark) at once."""
     now = utcnow()
     erased = {"text_body": "", "html_body": ""}
@@ -260,8 +262,9 @@ def _deliver(sender: Sender, message: OutboxMessage, token: str, result: RunResu
         done = _finish(message, token, attempts=attempts, last_attempt_at=now,
                        last_error=text, **outcome)
     else:
-        db.session.execute(delete(UndeliverableAddress)
-                           .where(UndeliverableAddress.address == message.to_address))
+        if message.to_address in marked:  # accepted now: the mark goes
+            db.session.execute(delete(UndeliverableAddress)
+                               .where(UndeliverableAddress.address == message.to_address))
         done = _finish(message, token, attempts=message.attempts + 1, last_attempt_at=now,
                        sent_at=now, **erased)
         result.sent += 1

@@ -257,3 +257,40 @@ def test_officials_are_not_asked_to_verify(app, client):
     make_user("official", email="canbo@example.vn")
     login(client, "canbo@example.vn")
     assert "Hãy xác nhận email" not in client.get("/my").get_data(as_text=True)
+
+
+def test_a_reset_does_not_bypass_two_factor(app, smtp_server, admin):
+    """ASVS 6.4.3: the new password signs in, and the second step is still asked."""
+    from tests.conftest import enable_two_factor
+
+    enable_two_factor(admin)
+    client = app.test_client()
+    ask_for_reset(client, "admin@example.vn")
+    path = link_path(deliver_and_read(smtp_server)[0])
+    done = post_form(client, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+                     token_from=path)
+    assert urlsplit(done.headers["Location"]).path == "/login"  # not signed in by the link
+    assert not signed_in(client)
+    first_step = post_form(client, "/login", {"identifier": "admin@example.vn",
+                                              "password": NEW_PASSWORD}, token_from="/login")
+    assert first_step.status_code == 302
+    asked = client.get("/admin/audit")
+    assert asked.status_code == 302
+    assert urlsplit(asked.headers["Location"]).path == "/login/two-factor"
+
+
+def test_a_new_email_address_is_confirmed_through_the_mailed_link(app, smtp_server, citizen):
+    client = app.test_client()
+    login(client, "dan@example.vn")
+    form = {"full_name": citizen.full_name, "phone": "", "email": "Moi@Example.vn",
+            "current_password": PASSWORD}
+    assert post_form(client, "/account/profile", form, token_from="/account").status_code == 302
+    [message] = deliver_and_read(smtp_server)
+    assert message["To"].addresses[0].addr_spec == "moi@example.vn"
+    assert "Bạn vừa đổi email" in text_of(message)
+    assert find_by_identifier("moi@example.vn") is None  # the old address signs in meanwhile
+    assert app.test_client().get(link_path(message)).status_code == 200
+    db.session.expire_all()
+    user = find_by_identifier("moi@example.vn")
+    assert user.id == citizen.id and user.email_verified_at is not None
+    assert user.pending_email is None
