@@ -365,7 +365,6 @@ def disable(user: User, password: str, code: str) -> None:
     if not is_enabled(user):
         raise TwoFactorError("Xác thực hai bước đang tắt.")
     if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
-        check_code(user, "")  # same work either way
         raise TwoFactorError("Mật khẩu không đúng.", "password")
     if check_code(user, code) is None:
         raise TwoFactorError("Mã không đúng hoặc đã dùng.")
