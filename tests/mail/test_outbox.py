@@ -347,3 +347,26 @@ def test_long_vietnamese_headers_arrive_with_every_space(app, smtp_server):
     [message] = smtp_server.wait_for(1)
     assert str(message["Subject"]) == subject
     assert message["To"].addresses[0].display_name == name
+
+
+def test_mail_send_watch_delivers_as_mail_is_queued_and_stops_on_sigterm(app, smtp_server):
+    import signal
+    import time
+
+    command = [sys.executable, "-m", "flask", "--app", "lms", "mail", "send", "--watch",
+               "--interval", "0.2"]
+    watcher = subprocess.Popen(command, cwd=ROOT, env=_environment(app, smtp_server),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        queue("test:watched-1")
+        db.session.commit()
+        assert len(smtp_server.wait_for(1, timeout=30)) == 1
+        queue("test:watched-2", to="hai@example.vn")
+        db.session.commit()
+        assert len(smtp_server.wait_for(2, timeout=30)) == 2
+    finally:
+        time.sleep(0.1)
+        watcher.send_signal(signal.SIGTERM)
+        output = watcher.communicate(timeout=30)[0]
+    assert watcher.returncode == 0, output
+    assert "Watching the outbox" in output and "1 sent" in output
