@@ -82,7 +82,8 @@ WITH done AS (
   FROM (SELECT o.id AS official_id, c.course_id, c.completed_on
           FROM completions c JOIN officials o ON o.user_id = c.user_id
         UNION ALL
-        SELECT e.official_id, e.course_id, e.completed_on FROM external_trainings e) x
+        SELECT e.official_id, e.course_id, e.completed_on FROM external_trainings e
+        WHERE e.status IN ('declared', 'verified')) x
   WHERE completed_on <= :as_of
   GROUP BY official_id
 )
@@ -261,7 +262,10 @@ def build_province(directory: Path, rows: int) -> tuple[Path, Path, dict[str, in
 
         for i in range(0, len(rows_c), 20000):
             db.session.execute(insert(Completion), rows_c[i:i + 20000])
-        rows_e = [{"official_id": o, "course_id": c, "completed_on": d, "source": "Lớp tập huấn"}
+        # Classroom records as the province reviews them (issue 18): most verified, some
+        # still declared (they count by default), a few rejected (never count).
+        rows_e = [{"official_id": o, "course_id": c, "completed_on": d, "source": "Lớp tập huấn",
+                   "status": rng.choices(("verified", "declared", "rejected"), (60, 35, 5))[0]}
                   for o, c, d in dict.fromkeys(external)]
         for i in range(0, len(rows_e), 20000):
             db.session.execute(insert(ExternalTraining), rows_e[i:i + 20000])
@@ -385,7 +389,8 @@ def raw_baselines(app, as_of: date) -> tuple[float, dict[int, tuple[int, int]]]:
             f"ON oo.user_id = c.user_id WHERE oo.id = o.id AND c.course_id = {c.id} "
             f"AND c.completed_on BETWEEN '{window_start(c, as_of, 'all')}' AND '{as_of}') "
             f"OR EXISTS (SELECT 1 FROM external_trainings e WHERE e.official_id = o.id "
-            f"AND e.course_id = {c.id} AND e.completed_on BETWEEN "
+            f"AND e.course_id = {c.id} AND e.status IN ('declared', 'verified') "
+            f"AND e.completed_on BETWEEN "
             f"'{window_start(c, as_of, 'all')}' AND '{as_of}'))" for c in courses)
         statements = {
             "group_by": RAW_SQL.format(done=done, trained=trained),

@@ -71,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.recovery.views import bp as recovery_bp
     from lms.reports.views import api as api_bp
     from lms.reports.views import bp as reports_bp
+    from lms.review.views import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -82,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(recovery_bp)
     app.add_template_filter(local_time_text, "local_time")

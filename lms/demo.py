@@ -22,13 +22,13 @@ from lms.auth.models import User
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning import logic as learning
-from lms.learning.models import ExternalTraining, Requirement
+from lms.learning.models import ExternalTraining, Requirement, TrainingClass
 from lms.learning.requirements import refresh_requirements
 from lms.org.changes import import_unit_changes
 from lms.org.imports import import_officials, import_units
 from lms.org.models import Official, Unit
 from lms.reports.frozen import freeze
-from lms.util.time import local_today
+from lms.util.time import local_today, utcnow
 
 DEMO_PASSWORD = "hocso-demo-2026"
 ADMIN_PASSWORD = "quantri-demo-2026"
@@ -84,6 +84,9 @@ ACCOUNTS = [
      "NA-X-NGHILOC"),
     ("doanhnghiep@lms.example", "0912000002", "HTX Chè Thanh Chương", "business",
      DEMO_PASSWORD, "NA-X-THANHCHUONG"),
+    # Verifies HR's classroom training records (lms/review).
+    ("duyet@lms.example", None, "Cán bộ duyệt hồ sơ của tỉnh (demo)", "province_reviewer",
+     DEMO_PASSWORD, None),
 ]
 DEMO_OFFICIAL = "CB-DEMO-01"  # signs in with this employee code and DEMO_PASSWORD
 # One past reorganisation, as the 2025 reform did: a commune merged into its neighbour.
@@ -200,14 +203,30 @@ def _official_progress(rng: random.Random, today, courses: dict[str, Course]) ->
                 _complete(user, courses.get(slug), today - timedelta(days=rng.randint(1, 300)))
             elif roll < 0.9:
                 _start(user, courses.get(slug), rng.randint(1, 3))
-    # Some officials trained in a classroom instead (external records).
+    # Some officials trained in a classroom instead (external records): most in a class
+    # the province has verified, some declared in a class waiting in the review queue,
+    # a few declared without naming a class.
     course = courses.get("ky-nang-so-co-ban")
     if course is not None:
-        for official in rng.sample(list(officials), k=min(25, len(officials))):
+        day = today - timedelta(days=200)
+        verified = TrainingClass(reference="125/QĐ-SKHCN", organiser="Sở Khoa học và Công nghệ",
+                                 starts_on=day - timedelta(days=3), ends_on=day)
+        waiting = TrainingClass(reference="DS-07/UBND", organiser="UBND xã Nghi Lộc",
+                                starts_on=today - timedelta(days=40),
+                                ends_on=today - timedelta(days=38))
+        db.session.add_all([verified, waiting])
+        db.session.flush()
+        for number, official in enumerate(rng.sample(list(officials),
+                                                     k=min(25, len(officials)))):
+            in_class = verified if number < 15 else waiting if number < 21 else None
             db.session.add(ExternalTraining(
                 official_id=official.id, course_id=course.id,
-                completed_on=today - timedelta(days=rng.randint(30, 500)),
-                source="Lớp bồi dưỡng kỹ năng số cấp tỉnh 2025"))
+                completed_on=in_class.ends_on if in_class else
+                today - timedelta(days=rng.randint(30, 500)),
+                source="Lớp bồi dưỡng kỹ năng số cấp tỉnh 2025",
+                training_class_id=in_class.id if in_class else None,
+                status="verified" if in_class is verified else "declared",
+                reviewed_at=utcnow() if in_class is verified else None))
 
 
 def _complete(user: User, course: Course | None, on) -> None:

@@ -2,8 +2,10 @@
 
 Roles: nobody signed in, a citizen, a business, an official (a roster record
 linked to an account), the HR officer (unit_manager) of Sở Nội vụ "SNV", the
-province admin, and an API token scoped to "SNV" (sent as a Bearer header, with
-no session: on web pages it is nobody). "X1" (Xã Nghi Lộc) lies outside SNV's
+province admin, a province reviewer (province_reviewer: the review queue of
+classroom training records and the report's figures, nothing of HR's pages), and an
+API token scoped to "SNV" (sent as a Bearer header, with no session: on web pages it
+is nobody). "X1" (Xã Nghi Lộc) lies outside SNV's
 subtree; "SNV-TC" lies inside it.
 
 An expectation is an HTTP status, or, for a redirect, the path it leads to
@@ -33,7 +35,7 @@ from lms.courses.logic import published_course_or_404
 from lms.courses.sync import sync_courses
 from lms.extensions import db, limiter
 from lms.learning import logic as learning
-from lms.learning.models import ExternalTraining, QuizAttempt
+from lms.learning.models import ExternalTraining, QuizAttempt, TrainingClass
 from lms.org.logic import unit_by_code
 from lms.org.models import Official, PendingImport, Unit
 from lms.org.pending import stash_upload
@@ -50,7 +52,8 @@ from tests.builders import (
 )
 from tests.conftest import csrf_token, enable_two_factor, login
 
-ROLES = ("anonymous", "citizen", "business", "official", "manager", "admin", "token")
+ROLES = ("anonymous", "citizen", "business", "official", "manager", "admin", "reviewer",
+         "token")
 LOGIN = "/login"  # a redirect to the sign-in page
 
 # Any 1x1 PNG: the course folder's one servable kind of file.
@@ -112,6 +115,30 @@ def build_world(courses_dir) -> dict[str, Any]:
     # (and clients() below signs them in past it, as the second step would).
     for staff in (manager, manager_x1, admin):
         enable_two_factor(staff)
+    _user("province_reviewer", "duyet@example.vn", name="Người duyệt hồ sơ")
+    # Classroom training: a class SNV's HR declared (with its scan) holding a record of
+    # SNV (trained online too: no figure moves), one X1's HR declared, and a record of X1
+    # without a class.
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    class_snv = TrainingClass(reference="QĐ 1/SNV", organiser="Sở Nội vụ",
+                              created_by_id=manager.id, evidence=pdf, evidence_size=len(pdf),
+                              evidence_sha256="0" * 64, evidence_filename="qd.pdf",
+                              evidence_mimetype="application/pdf")
+    class_x1 = TrainingClass(reference="QĐ 2/X1", organiser="UBND xã Nghi Lộc",
+                             created_by_id=manager_x1.id, evidence=pdf, evidence_size=len(pdf),
+                             evidence_sha256="1" * 64, evidence_filename="qd.pdf",
+                             evidence_mimetype="application/pdf")
+    db.session.add_all([class_snv, class_x1])
+    db.session.flush()
+    by_code = {o.employee_code: o.id for o in db.session.scalars(select(Official))}
+    in_class = ExternalTraining(official_id=by_code["CB-SNV-01"], course_id=course.id,
+                                completed_on=date(2026, 5, 15), source="Lớp tập huấn",
+                                training_class_id=class_snv.id)
+    loose = ExternalTraining(official_id=by_code["CB-X1-01"], course_id=course.id,
+                             completed_on=date(2026, 5, 15), source="Lớp tập huấn")
+    db.session.add_all([in_class, loose, ExternalTraining(
+        official_id=by_code["CB-X1-02"], course_id=course.id, completed_on=date(2026, 5, 15),
+        source="Lớp tập huấn", training_class_id=class_x1.id)])
 
     # The citizen: a failed (submitted) attempt, an open one, and a certificate.
     submitted = learning.open_attempt(citizen, course)
@@ -147,6 +174,9 @@ def build_world(courses_dir) -> dict[str, Any]:
         "frozen_snv": frozen_snv.id,
         "frozen_x1": frozen_x1.id,
         "staff_x1": manager_x1.id,
+        "class_snv": class_snv.id,
+        "class_x1": class_x1.id,
+        "record_loose": loose.id,
     }
 
 
@@ -157,6 +187,7 @@ SIGN_IN = {
     "official": "CB-SNV-01",
     "manager": "hr.snv@example.vn",
     "admin": "admin@example.vn",
+    "reviewer": "duyet@example.vn",
 }
 
 
@@ -220,6 +251,19 @@ def signed_in(expect: int | str, **override: int | str) -> dict[str, int | str]:
 def managers(manager: int | str, admin: int | str | None = None) -> dict[str, int | str]:
     """manager_required: learners are refused, the SNV manager sees their subtree."""
     return signed_in(403, manager=manager, admin=manager if admin is None else admin)
+
+
+def readers(manager: int | str, admin: int | str | None = None,
+            reviewer: int | str | None = None) -> dict[str, int | str]:
+    """The report's page: managers as above, and the province reviewer, who reads the
+    whole province's figures like the admin."""
+    admin = manager if admin is None else admin
+    return {**managers(manager, admin), "reviewer": admin if reviewer is None else reviewer}
+
+
+def reviewers(expect: int | str, admin: int | str | None = None) -> dict[str, int | str]:
+    """The review queue: admins and province reviewers only."""
+    return signed_in(403, admin=expect if admin is None else admin, reviewer=expect)
 
 
 def api(token: int) -> dict[str, int | str]:
@@ -371,13 +415,14 @@ MATRIX: list[Row] = [
     Row("/imports/templates/khong-co.xlsx", "GET", managers(404)),
 
     # Reports: the manager's scope by default; another unit's is not found.
-    Row("/reports", "GET", managers(200)),
-    Row("/reports?unit=SNV-TC", "GET", managers(200)),
-    Row("/reports?unit=X1", "GET", managers(404, admin=200)),
-    Row("/reports?unit=NA", "GET", managers(404, admin=200)),
-    Row("/reports?as_of=hom-qua", "GET", managers(400)),
-    Row("/reports/trend.svg", "GET", managers(200)),
-    Row("/reports/trend.svg?unit=X1", "GET", managers(404, admin=200)),
+    # The province reviewer reads the figures (page and trend) only.
+    Row("/reports", "GET", readers(200)),
+    Row("/reports?unit=SNV-TC", "GET", readers(200)),
+    Row("/reports?unit=X1", "GET", readers(404, admin=200)),
+    Row("/reports?unit=NA", "GET", readers(404, admin=200)),
+    Row("/reports?as_of=hom-qua", "GET", readers(400)),
+    Row("/reports/trend.svg", "GET", readers(200)),
+    Row("/reports/trend.svg?unit=X1", "GET", readers(404, admin=200)),
     Row("/reports/untrained", "GET", managers(200)),
     Row("/reports/untrained?unit=X1", "GET", managers(404, admin=200)),
     Row("/reports/untrained.csv", "GET", managers(200)),
@@ -400,6 +445,40 @@ MATRIX: list[Row] = [
         {"unit": "SNV", "as_of": "2026-06-30", "cycle": "all", "structure": "as-of"}),
     Row("/reports/freeze", "POST", managers(404, admin="/reports/frozen"),
         {"unit": "X1", "as_of": "2026-06-30", "cycle": "all", "structure": "current"}),
+
+    # Classroom training evidence (issue 18): the review queue is the province's (admins
+    # and province reviewers); decisions go back to the page they came from.
+    Row("/review", "GET", reviewers(200)),
+    Row("/review?page=999999999999", "GET", reviewers(200)),
+    Row("/review/records", "GET", reviewers(200)),
+    Row("/review/classes/{class_snv}", "GET", reviewers(200)),
+    Row("/review/classes/999999", "GET", reviewers(404)),
+    Row("/review/classes/{class_snv}/verify", "POST",
+        reviewers("/review/classes/{class_snv}")),
+    Row("/review/classes/{class_x1}/reject", "POST", reviewers("/review/classes/{class_x1}"),
+        {"reason": "Không có tên trong danh sách"}),
+    Row("/review/classes/{class_snv}/verify", "GET", everyone(405)),
+    Row("/review/classes/999999/verify", "POST", reviewers(404)),
+    Row("/review/records/{record_loose}/verify", "POST", reviewers("/review/records")),
+    Row("/review/records/{record_loose}/reject", "POST", reviewers("/review/records"),
+        {"reason": "Trùng hồ sơ"}),
+    Row("/review/records/{record_loose}/reject", "GET", everyone(405)),
+    Row("/review/records/999999/reject", "POST", reviewers(404), {"reason": "x"}),
+    # HR's classes: their subtree's (or the ones they declared); the scan is attached by
+    # whoever declared the class or an admin (an empty form: 400), and read by them, the
+    # reviewers and the HR officers who see the class.
+    Row("/classes", "GET", managers(200)),
+    Row("/classes/{class_snv}", "GET", managers(200)),
+    Row("/classes/{class_x1}", "GET", managers(404, admin=200)),
+    Row("/classes/999999", "GET", managers(404)),
+    Row("/classes/{class_snv}/evidence", "POST", managers(400)),
+    Row("/classes/{class_x1}/evidence", "POST", managers(404, admin=400)),
+    Row("/classes/{class_snv}/evidence", "GET", signed_in(403, manager=200, admin=200,
+                                                          reviewer=200)),
+    Row("/classes/{class_x1}/evidence", "GET", signed_in(403, manager=404, admin=200,
+                                                         reviewer=200)),
+    Row("/classes/999999/evidence", "GET", signed_in(403, manager=404, admin=404,
+                                                     reviewer=404)),
 
     # The admin's audit log.
     Row("/admin/audit", "GET", signed_in(403, admin=200)),

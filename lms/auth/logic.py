@@ -321,7 +321,7 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
     end_sessions(user)
     # A link issued before this grant must not set the password of what is now a
     # more powerful account: the person asks for a new one.
-    if role in ("admin", "unit_manager"):
+    if role in ("admin", "unit_manager", "province_reviewer"):
         db.session.execute(update(ActivationToken).where(
             ActivationToken.official_id.in_(
                 select(Official.id).where(Official.user_id == user.id)),

@@ -10,7 +10,10 @@ from lms.extensions import db
 from lms.org.models import Unit
 from lms.util.time import utcnow
 
-ROLES = ("admin", "unit_manager", "official", "citizen", "business")
+ROLES = ("admin", "unit_manager", "official", "citizen", "business", "province_reviewer")
+# Who reviews classroom training records for the province (lms/review): admins, and
+# province reviewers, who see the review queue and the evidence but none of HR's pages.
+REVIEW_ROLES = ("admin", "province_reviewer")
 # Who may tick "Ghi nhớ đăng nhập": learners. Admins and HR officers see personal data
 # of whole units, so their sessions always end after the idle and age limits.
 REMEMBER_ROLES = ("official", "citizen", "business")
@@ -82,6 +85,11 @@ class User(UserMixin, db.Model):
     def can_manage(self) -> bool:
         """Admins and unit HR officers see the organisation pages."""
         return self.role in ("admin", "unit_manager")
+
+    @property
+    def can_review(self) -> bool:
+        """Admins and province reviewers verify or reject classroom training records."""
+        return self.role in REVIEW_ROLES
 
     @property
     def audience(self) -> str:

@@ -24,6 +24,40 @@ def manager_required(view):
     return wrapped
 
 
+def reviewer_required(view):
+    """Admins and province reviewers: the review of classroom training records."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.can_review:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def report_reader_required(view):
+    """The compliance report's page: HR officers and admins, and province reviewers, who
+    see the figures their decisions move (read only: no lists of people, no exports)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not (current_user.can_manage or current_user.can_review):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def report_scope(user) -> Unit | None:
+    """The report's scope: a province reviewer reads the whole province's figures."""
+    if user.role == "province_reviewer":
+        return None
+    return scope_of(user)
+
+
 def scope_of(user) -> Unit | None:
     """None means the whole province (admin); else the manager's own unit."""
     if user.is_admin:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from lms.auth.models import User
 from lms.courses.models import Course, Lesson
@@ -81,11 +81,60 @@ class Completion(db.Model):
     course: Mapped[Course] = relationship()
 
 
+# The evidence status of a classroom record (lms/review): "declared" by a unit's HR (every
+# import), "verified" or "rejected" (with a reason) by the province. Rejected records never
+# count; declared ones count unless LMS_COUNT_DECLARED_TRAINING is off.
+TRAINING_STATUSES = ("declared", "verified", "rejected")
+
+
+class TrainingClass(db.Model):
+    """A classroom training (lớp tập huấn) as HR declared it: who organised it, the
+    decision that opened it or its class list, its dates, and optionally a scan.
+
+    Records of the training import point to it (found or created by reference and
+    organiser); the province reviews its records in one action. The scan's bytes are
+    deferred: lists never load them.
+    """
+
+    __tablename__ = "training_classes"
+    __table_args__ = (UniqueConstraint("reference", "organiser"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Số quyết định mở lớp / danh sách lớp, and Đơn vị tổ chức, as the file gave them.
+    reference: Mapped[str] = mapped_column(String(100))
+    organiser: Mapped[str] = mapped_column(String(255))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    # Who declared it (the import that created it; None from the command line).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The attached scan (PDF, PNG or JPEG, its kind decided by its content).
+    evidence: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_filename: Mapped[str | None] = mapped_column(String(255))
+    evidence_mimetype: Mapped[str | None] = mapped_column(String(50))
+    evidence_size: Mapped[int | None]
+    evidence_at: Mapped[datetime | None]
+    evidence_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.evidence_sha256 is not None
+
+
 class ExternalTraining(db.Model):
-    """A classroom training (lớp tập huấn) recorded by HR; counts as a completion."""
+    """A classroom training (lớp tập huấn) recorded by HR; counts as a completion while
+    its status allows (see TRAINING_STATUSES)."""
 
     __tablename__ = "external_trainings"
-    __table_args__ = (UniqueConstraint("official_id", "course_id", "completed_on"),)
+    __table_args__ = (
+        UniqueConstraint("official_id", "course_id", "completed_on"),
+        # The indicator's probes read the status with the date: index only.
+        Index("ix_external_trainings_counted", "official_id", "course_id", "completed_on",
+              "status"),
+        # The review queue: declared records by class.
+        Index("ix_external_trainings_status_class", "status", "training_class_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     official_id: Mapped[int] = mapped_column(ForeignKey("officials.id"), index=True)
@@ -93,8 +142,16 @@ class ExternalTraining(db.Model):
     completed_on: Mapped[date]
     source: Mapped[str] = mapped_column(String(255), default="")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    training_class_id: Mapped[int | None] = mapped_column(ForeignKey("training_classes.id"),
+                                                          index=True)
+    status: Mapped[str] = mapped_column(String(10), default="declared",
+                                        server_default="declared")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     course: Mapped[Course] = relationship()
+    training_class: Mapped[TrainingClass | None] = relationship()
 
 
 class Requirement(db.Model):

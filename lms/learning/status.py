@@ -16,6 +16,7 @@ from sqlalchemy import Select, select
 
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
+from lms.learning.evidence import counted_statuses
 from lms.learning.logic import is_valid_on
 from lms.learning.models import (
     Completion,
@@ -79,7 +80,9 @@ def statuses(official_ids: Select, today: date) -> dict[int, OfficialStatus]:
     for row in db.session.execute(
             select(ExternalTraining.official_id, ExternalTraining.course_id,
                    ExternalTraining.completed_on, ExternalTraining.source)
-            .where(ExternalTraining.official_id.in_(select(ids)))):
+            .where(ExternalTraining.official_id.in_(select(ids)),
+                   # as the indicator counts them (rejected never; declared as configured)
+                   ExternalTraining.status.in_(counted_statuses()))):
         done[(row.official_id, row.course_id, "o")].append((row.completed_on, row.source))
     started = set(db.session.execute(
         select(LessonProgress.user_id, Lesson.course_id)

@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask import has_request_context
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import insert, select, update
 
 from lms.audit.logic import record
 from lms.auth.logic import normalise_phone
 from lms.courses.models import Course
 from lms.extensions import db
-from lms.learning.models import ExternalTraining
+from lms.learning.models import ExternalTraining, TrainingClass
 from lms.learning.requirements import refresh_requirements
-from lms.org.labels import category_names, level_names, status_names
+from lms.org.labels import category_names, level_names, review_status_names, status_names
 from lms.org.logic import is_within
 from lms.org.models import PERIOD_FIELDS, Official, OfficialPeriod, Unit, UnitPeriod
 from lms.org.tabular import (
@@ -70,6 +72,15 @@ TRAINING_COLUMNS = [
     Column("course", "Khóa học", ("khoa_hoc", "ma_khoa_hoc"), required=True),
     Column("completed_on", "Ngày hoàn thành", ("ngay_hoan_thanh",), required=True),
     Column("source", "Nguồn", ("nguon", "lop_tap_huan"), required=True),
+    # The class, the evidence of the record (optional; issue 18).
+    Column("organiser", "Đơn vị tổ chức", ("don_vi_to_chuc", "co_quan_to_chuc",
+                                            "noi_to_chuc", "to_chuc")),
+    Column("reference", "Số quyết định mở lớp",
+           ("so_quyet_dinh", "so_quyet_dinh_mo_lop_danh_sach_lop", "danh_sach_lop",
+            "so_danh_sach_lop", "quyet_dinh_mo_lop", "ma_lop")),
+    Column("class_start", "Lớp từ ngày", ("tu_ngay", "ngay_bat_dau", "ngay_khai_giang",
+                                          "ngay_mo_lop")),
+    Column("class_end", "Lớp đến ngày", ("den_ngay", "ngay_ket_thuc", "ngay_be_giang")),
 ]
 UNIT_CHANGE_COLUMNS = [
     Column("effective_on", "Ngày hiệu lực", ("ngay_hieu_luc",), required=True),
@@ -83,6 +94,7 @@ UNIT_CHANGE_COLUMNS = [
 COLUMNS = {"units": UNIT_COLUMNS, "officials": OFFICIAL_COLUMNS, "training": TRAINING_COLUMNS,
            "unit_changes": UNIT_CHANGE_COLUMNS}
 FIELD_LABELS = {c.name: c.label for columns in COLUMNS.values() for c in columns}
+FIELD_LABELS.update({"training_class": "Lớp", "review_status": "Trạng thái xác minh"})
 
 LEVEL_WORDS = {
     "province": "province", "tinh": "province", "thanh_pho_truc_thuoc_trung_uong": "province",
@@ -149,7 +161,8 @@ def _shown(name: str, value: Any) -> str:
         return _("có") if value else _("không")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    names = {"level": level_names, "category": category_names, "status": status_names}
+    names = {"level": level_names, "category": category_names, "status": status_names,
+             "review_status": review_status_names}
     if name in names:
         return names[name]().get(value, value)
     return str(value)
@@ -164,6 +177,9 @@ class ImportResult:
     counts: Counter = field(default_factory=Counter)
     applied: bool = False
     rows: int = 0
+    # More for the audit event of an applied import (the training import lists every
+    # record of the file: employee code by course and date, by what happened to it).
+    audit: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -771,9 +787,32 @@ def _phone(row: _Row) -> str | None:
 # --- external training records -------------------------------------------------------
 
 
+def _class_text(row: _Row, name: str, max_length: int) -> str:
+    """A class's reference or organiser: spaces collapsed, so "QĐ  12" finds "QĐ 12"."""
+    value = " ".join(text(row.raw(name)).split())
+    if len(value) > max_length:
+        row.fail(name, _("dài quá %(n)d ký tự", n=max_length))
+    return value
+
+
+def _class_label(key: tuple[str, str] | None) -> str:
+    return f"{key[0]} — {key[1]}" if key else ""
+
+
+def _date_range(start: date | None, end: date | None) -> str:
+    return f"{format_day(start) if start else '…'} – {format_day(end) if end else '…'}"
+
+
 def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
-                    dry_run: bool = False, today: date | None = None) -> ImportResult:
-    """Classroom trainings that count as completions for the indicator."""
+                    dry_run: bool = False, today: date | None = None,
+                    declared_by: int | None = None) -> ImportResult:
+    """Classroom trainings that count as completions for the indicator.
+
+    A row may name its class (Đơn vị tổ chức and Số quyết định mở lớp, with its dates):
+    the class is found by reference and organiser, or created. Every record the file
+    creates or changes is *declared* (the province verifies it, lms/review); a row
+    identical to the stored record changes nothing, its review status included.
+    """
     today = today or local_today()
     result = ImportResult("training")
     rows = _open("training", filename, data, result)
@@ -784,20 +823,39 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
             select(Official.employee_code, Official.id, Unit.path).join(Unit))
     }
     courses = {row.slug: row.id for row in db.session.execute(select(Course.slug, Course.id))}
+    classes = {
+        (row.reference, row.organiser): (row.id, row.starts_on, row.ends_on)
+        for row in db.session.execute(select(TrainingClass.id, TrainingClass.reference,
+                                             TrainingClass.organiser, TrainingClass.starts_on,
+                                             TrainingClass.ends_on))
+    }
+    class_key_of = {class_id: key for key, (class_id, _s, _e) in classes.items()}
     existing = {
-        (row.official_id, row.course_id, row.completed_on): (row.id, row.source)
+        (row.official_id, row.course_id, row.completed_on):
+            (row.id, row.source, row.training_class_id, row.status)
         for row in db.session.execute(select(
             ExternalTraining.id, ExternalTraining.official_id, ExternalTraining.course_id,
-            ExternalTraining.completed_on, ExternalTraining.source))
+            ExternalTraining.completed_on, ExternalTraining.source,
+            ExternalTraining.training_class_id, ExternalTraining.status))
     }
     seen_at: dict[tuple, int] = {}
+    # The classes the file names: key -> (first row, start, end).
+    file_classes: dict[tuple[str, str], tuple[int, date | None, date | None]] = {}
     inserts, updates = [], []
+    listed: dict[str, dict[str, dict[str, list[str]]]] = {}
+    with_classes = None
     for row in rows:
         result.rows += 1
+        if with_classes is None:  # does the file carry the class columns at all?
+            with_classes = bool({"organiser", "reference"} & row.positions.keys())
         code = row.required("employee_code", 64)
         slug = row.required("course", 100)
         completed_on = row.get("completed_on", parse_date)
         source = row.required("source")
+        organiser = _class_text(row, "organiser", 255)
+        reference = _class_text(row, "reference", 100)
+        starts_on = row.get("class_start", parse_date)
+        ends_on = row.get("class_end", parse_date)
         official = officials.get(code)
         if official is not None and scope is not None and not official[1].startswith(
                 scope.path):
@@ -812,6 +870,34 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
             row.fail("completed_on", _("bắt buộc, không được để trống"))
         elif completed_on is not None and completed_on > today:
             row.fail("completed_on", _("ngày hoàn thành ở tương lai"))
+        class_key = None
+        if organiser or reference or starts_on or ends_on:
+            if not reference:
+                row.fail("reference", _("bắt buộc khi dòng có thông tin lớp (số quyết định "
+                                        "mở lớp hoặc số danh sách lớp)"))
+            if not organiser:
+                row.fail("organiser", _("bắt buộc khi dòng có thông tin lớp"))
+            class_key = (reference, organiser) if reference and organiser else None
+        if starts_on and ends_on and starts_on > ends_on:
+            row.fail("class_end", _("trước ngày bắt đầu lớp (%(d)s)", d=format_day(starts_on)))
+        elif starts_on and completed_on and completed_on < starts_on:
+            row.fail("completed_on", _("trước ngày bắt đầu lớp (%(d)s)",
+                                       d=format_day(starts_on)))
+        if class_key is not None and not row.failed:
+            first = file_classes.get(class_key)
+            stored = classes.get(class_key)
+            if first is not None and (first[1], first[2]) != (starts_on, ends_on) and (
+                    starts_on or ends_on):
+                row.fail("class_start", _("lớp này ở dòng %(n)d có thời gian %(d)s", n=first[0],
+                                          d=_date_range(first[1], first[2])))
+            elif stored is not None and any(
+                    new is not None and old is not None and new != old
+                    for new, old in ((starts_on, stored[1]), (ends_on, stored[2]))):
+                row.fail("class_start", _("lớp '%(c)s' đã được khai với thời gian %(d)s",
+                                          c=_class_label(class_key),
+                                          d=_date_range(stored[1], stored[2])))
+            elif first is None or (first[1] is None and first[2] is None):
+                file_classes[class_key] = (row.number, starts_on, ends_on)
         if row.failed:
             continue
         key = (official[0], course_id, completed_on)
@@ -821,22 +907,69 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
             continue
         seen_at[key] = row.number
         label = f"{code}/{slug}/{completed_on.isoformat()}"
+        values = {"source": source, "class_key": class_key}
         if key not in existing:
-            result.add(Change(row.number, label, "created"))
+            action = "created"
+            result.add(Change(row.number, label, action))
             inserts.append({"official_id": key[0], "course_id": key[1],
-                            "completed_on": key[2], "source": source})
-        elif existing[key][1] != source:
-            result.add(Change(row.number, label, "updated", {"source": (existing[key][1],
-                                                                      source)}))
-            updates.append({"id": existing[key][0], "source": source})
+                            "completed_on": key[2], **values})
         else:
-            result.add(Change(row.number, label, "unchanged"))
+            record_id, old_source, old_class, status = existing[key]
+            old_key = class_key_of.get(old_class)
+            if not with_classes:
+                values["class_key"] = class_key = old_key  # a file without class columns
+            changed: dict[str, tuple[Any, Any]] = {}
+            if old_source != source:
+                changed["source"] = (old_source, source)
+            if old_key != class_key:
+                changed["training_class"] = (_class_label(old_key), _class_label(class_key))
+            if changed and status != "declared":
+                changed["review_status"] = (status, "declared")
+            action = "updated" if changed else "unchanged"
+            result.add(Change(row.number, label, action, changed))
+            if changed:
+                updates.append({"id": record_id, **values})
+        listed.setdefault(action, {}).setdefault(slug, {}).setdefault(
+            completed_on.isoformat(), []).append(code)
     if not result.ok:
         return result.discard_changes()
+    result.audit["records"] = listed
+    if file_classes:
+        result.audit["classes"] = [[reference, organiser] for reference, organiser
+                                   in file_classes]
+    new_classes = [key for key in file_classes if key not in classes]
+    result.counts["classes_created"] = len(new_classes)
     if dry_run:
         return result
-    _write(insert(ExternalTraining), inserts)
-    _write(update(ExternalTraining), updates)
+    if declared_by is None and has_request_context() and current_user.is_authenticated:
+        declared_by = current_user.id  # the HR officer who uploaded the file
+    _write(insert(TrainingClass), [
+        {"reference": key[0], "organiser": key[1], "starts_on": file_classes[key][1],
+         "ends_on": file_classes[key][2], "created_by_id": declared_by, "created_at": utcnow()}
+        for key in new_classes])
+    # A class declared without dates gets the dates a later file gives.
+    _write(update(TrainingClass), [
+        {"id": classes[key][0], "starts_on": classes[key][1] or start,
+         "ends_on": classes[key][2] or end}
+        for key, (_row, start, end) in file_classes.items()
+        if key in classes and ((start and not classes[key][1]) or (end and not classes[key][2]))])
+    db.session.flush()
+    if new_classes:
+        classes.update({
+            (row.reference, row.organiser): (row.id, row.starts_on, row.ends_on)
+            for row in db.session.execute(select(
+                TrainingClass.id, TrainingClass.reference, TrainingClass.organiser,
+                TrainingClass.starts_on, TrainingClass.ends_on))})
+
+    def stored(values: dict[str, Any]) -> dict[str, Any]:
+        class_key = values.pop("class_key")
+        # Created or changed: declared by this import, to be reviewed (again). The last
+        # decision (who, when, why) stays on the record for the next reviewer to read.
+        return {**values, "training_class_id": classes[class_key][0] if class_key else None,
+                "status": "declared", "imported_at": utcnow()}
+
+    _write(insert(ExternalTraining), [stored(v) for v in inserts])
+    _write(update(ExternalTraining), [stored(v) for v in updates])
     db.session.flush()
     result.applied = True
     return result
@@ -852,7 +985,8 @@ def run_import(kind: str, filename: str, data: bytes, **options: Any) -> ImportR
 
     result = IMPORTERS[kind](filename, data, **options)
     if result.ok and not options.get("dry_run"):
-        detail: dict[str, Any] = {"kind": kind, "rows": result.rows, **result.counts}
+        detail: dict[str, Any] = {"kind": kind, "rows": result.rows, **result.counts,
+                                  **result.audit}
         if options.get("effective"):
             detail["effective"] = options["effective"].isoformat()
         if options.get("correct"):

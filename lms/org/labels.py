@@ -18,3 +18,9 @@ def category_names() -> dict[str, str]:
 
 def status_names() -> dict[str, str]:
     return {"active": _("Đang công tác"), "left": _("Nghỉ việc")}
+
+
+def review_status_names() -> dict[str, str]:
+    """A classroom record's evidence status (lms/review)."""
+    return {"declared": _("Tự khai, chờ xác minh"), "verified": _("Đã xác minh"),
+            "rejected": _("Bị từ chối")}

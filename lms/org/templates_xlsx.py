@@ -22,7 +22,8 @@ EXAMPLES = {
                      ["01/07/2025", "Đổi tên", "NA-SNV", "Sở Nội vụ tỉnh Nghệ An", "", "", ""],
                      ["01/07/2025", "Giải thể", "NA-H-NGHILOC", "", "", "", ""]],
     "training": [["CB000123", "ky-nang-so-co-ban", "15/05/2025",
-                  "Lớp bồi dưỡng CĐS cấp tỉnh 2025"]],
+                  "Lớp bồi dưỡng CĐS cấp tỉnh 2025", "Sở Khoa học và Công nghệ",
+                  "125/QĐ-SKHCN", "12/05/2025", "15/05/2025"]],
 }
 NOTES = {
     "units": [
@@ -54,6 +55,12 @@ NOTES = {
         "Mỗi dòng một lần hoàn thành lớp tập huấn trực tiếp.",
         "Khóa học: mã khóa học (ví dụ ky-nang-so-co-ban), xem trong danh mục khóa học.",
         "Ngày hoàn thành: DD/MM/YYYY.",
+        "Đơn vị tổ chức, Số quyết định mở lớp (hoặc số danh sách lớp), Lớp từ ngày, Lớp đến "
+        "ngày: thông tin lớp làm căn cứ (không bắt buộc nhưng nên có). Các dòng cùng số quyết "
+        "định và đơn vị tổ chức thuộc cùng một lớp; bản quét quyết định hoặc danh sách lớp "
+        "được đính kèm trên trang của lớp.",
+        "Hồ sơ nhập vào là hồ sơ tự khai; tỉnh xác minh hoặc từ chối trong mục Duyệt hồ sơ. "
+        "Hồ sơ bị từ chối không được tính là đã bồi dưỡng.",
     ],
 }
 

@@ -107,7 +107,7 @@ def user_data(user: User) -> dict[str, Any]:
             "left_on": _iso(official.left_on),
             "classroom_training": [
                 {"course": titles.get(t.course_id), "completed_on": _iso(t.completed_on),
-                 "source": t.source}
+                 "source": t.source, "status": t.status, "review_note": t.review_note}
                 for t in db.session.scalars(select(ExternalTraining).where(
                     ExternalTraining.official_id == official.id))],
         }

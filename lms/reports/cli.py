@@ -13,7 +13,12 @@ from lms.extensions import db
 from lms.org.history import STRUCTURES
 from lms.org.logic import unit_by_code
 from lms.reports import exports, frozen, tokens
-from lms.reports.indicator import StructureError, compliance_report, untrained_officials
+from lms.reports.indicator import (
+    StructureError,
+    add_evidence_shares,
+    compliance_report,
+    untrained_officials,
+)
 from lms.reports.logic import ReportError, resolve
 from lms.reports.models import ApiToken, FrozenReport
 
@@ -50,6 +55,8 @@ def compliance_command(unit_code: str, as_of: str | None, cycle: str, structure:
         report = compliance_report(request.unit, request.as_of, request.cycle, structure)
     except StructureError as error:
         raise click.ClickException(str(error)) from None
+    if exports.FORMATS[fmt].shows_evidence:
+        add_evidence_shares(report, request.unit)
     file = exports.ReportFile(
         report, request.unit.code, report.root.unit_name,
         current_app.config["LMS_ISSUING_BODY"],

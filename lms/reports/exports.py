@@ -26,11 +26,15 @@ from typing import Any
 
 import xlsxwriter
 
-from lms.reports.indicator import ComplianceReport, UntrainedOfficial
+from lms.reports.indicator import DECLARED_WARNING_PERCENT, ComplianceReport, UntrainedOfficial
 from lms.util.text import neutralise
 
 HEADERS = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên", "Tổng số CBCCVC",
            "Đã bồi dưỡng", "Tỷ lệ (%)", "Chỉ tiêu (%)", "Còn thiếu"]
+# After the DESIGN columns of the XLSX (never in the CSV): what the trained officials
+# rest on (issue 18), when the report was computed with add_evidence_shares.
+EVIDENCE_HEADERS = ["Trong đó: dựa trên hồ sơ đã xác minh", "Trong đó: dựa trên hồ sơ tự khai",
+                    "Trong đó: chỉ học trực tuyến", "Tỷ lệ dựa trên hồ sơ tự khai (%)"]
 UNTRAINED_HEADERS = ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị", "Chức vụ",
                      "Khóa học còn thiếu", "Hạn hoàn thành", "Quá hạn"]
 TITLE = "BÁO CÁO KẾT QUẢ BỒI DƯỠNG KIẾN THỨC, KỸ NĂNG SỐ CHO CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC"
@@ -152,8 +156,14 @@ def _report_sheet(workbook, file: ReportFile) -> None:
     total_count = workbook.add_format({"border": 1, "bold": True, "num_format": "#,##0"})
     total_share = workbook.add_format({"border": 1, "bold": True, "num_format": "0.0%"})
     total_target = workbook.add_format({"border": 1, "bold": True, "num_format": "0%"})
+    warn_share = workbook.add_format({"border": 1, "num_format": "0.0%", "bold": True,
+                                      "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+    shares = report.has_evidence_shares
+    extra = EVIDENCE_HEADERS if shares else []
+    note_column = len(HEADERS) + len(extra)
     sheet = workbook.add_worksheet("Báo cáo")
-    for index, width in enumerate([16, 42, 13, 16, 14, 13, 11, 12, 11, 50]):
+    widths = [16, 42, 13, 16, 14, 13, 11, 12, 11] + [16] * len(extra) + [50]
+    for index, width in enumerate(widths):
         sheet.set_column(index, index, width)
     header_row = 7  # zero-based: the table's header is on row 8
     sheet.freeze_panes(header_row + 1, 0)
@@ -166,8 +176,19 @@ def _report_sheet(workbook, file: ReportFile) -> None:
     sheet.write_string(5, 0, f"Số liệu tính đến ngày {as_of_text} "
                              f"({CYCLE_LABELS.get(report.cycle, report.cycle)}; "
                              f"{STRUCTURE_LABELS[report.structure]})")
-    for column, header in enumerate([*HEADERS, "Ghi chú"]):
+    for column, header in enumerate([*HEADERS, *extra, "Ghi chú"]):
         sheet.write_string(header_row, column, _text(header), head)
+
+    def write_shares(number: int, row, counts, shares_format, warned_format) -> None:
+        if not shares:
+            return
+        first = len(HEADERS)
+        sheet.write_number(number, first, row.trained_verified, counts)
+        sheet.write_number(number, first + 1, row.trained_declared, counts)
+        sheet.write_number(number, first + 2, row.trained_online, counts)
+        sheet.write_number(number, first + 3, float(row.declared_percent) / 100,
+                           warned_format if row.declared_warning else shares_format)
+
     number = header_row
     for row in report.rows:
         number += 1
@@ -180,7 +201,8 @@ def _report_sheet(workbook, file: ReportFile) -> None:
         sheet.write_number(number, 6, float(row.percent_trained) / 100, share)
         sheet.write_number(number, 7, float(row.target_percent) / 100, target)
         sheet.write_number(number, 8, row.officials_remaining, count)
-        sheet.write_string(number, 9, _text(_note(row)), text)
+        write_shares(number, row, count, share, warn_share)
+        sheet.write_string(number, note_column, _text(_note(row)), text)
     root = report.root
     number += 1
     sheet.write_string(number, 0, "Tổng cộng", total_text)
@@ -192,14 +214,35 @@ def _report_sheet(workbook, file: ReportFile) -> None:
     sheet.write_number(number, 6, float(root.percent_trained) / 100, total_share)
     sheet.write_number(number, 7, float(root.target_percent) / 100, total_target)
     sheet.write_number(number, 8, root.officials_remaining, total_count)
-    sheet.write_string(number, 9, "", total_text)
+    write_shares(number, root, total_count, total_share, warn_share)
+    sheet.write_string(number, note_column, "", total_text)
     number += 2
+    if shares:
+        sheet.write_string(number, 0, _text(evidence_note(report)))
+        number += 1
+        warned = [r for r in report.rows if r.declared_warning]
+        if warned:
+            sheet.write_string(number, 0, _text(
+                f"Cảnh báo: {len(warned)} đơn vị có trên "
+                f"{DECLARED_WARNING_PERCENT}% số đã bồi dưỡng dựa trên hồ sơ tự khai chưa "
+                "được tỉnh xác minh."))
+            number += 1
     if report.no_requirement:
         sheet.write_string(number, 0, f"Lưu ý: {report.no_requirement} cán bộ chưa có khóa học "
                                       "bắt buộc nào (kiểm tra quy tắc required_for).")
         number += 1
     if file.frozen_on:
         sheet.write_string(number, 0, f"Chốt số liệu ngày {file.frozen_on.strftime('%d/%m/%Y')}")
+
+
+def evidence_note(report: ComplianceReport) -> str:
+    """What the evidence columns mean, and whether declared records counted."""
+    counted = ("Hồ sơ tự khai (chưa được tỉnh xác minh) được tính là đã bồi dưỡng"
+               if report.declared_counted else
+               "Chỉ hồ sơ lớp tập huấn đã được tỉnh xác minh được tính là đã bồi dưỡng")
+    return (f"{counted}; hồ sơ bị từ chối không được tính. Một cán bộ thuộc cột \"tự khai\" "
+            "nếu có khóa bắt buộc chỉ đạt nhờ hồ sơ tự khai, thuộc cột \"đã xác minh\" nếu "
+            "có khóa chỉ đạt nhờ hồ sơ đã xác minh, còn lại là học trực tuyến.")
 
 
 def _untrained_sheet(workbook, people: Iterable[UntrainedOfficial]) -> None:
@@ -250,6 +293,8 @@ class ExportFormat:
     mimetype: str
     chunks: Callable[[ReportFile], Iterator[bytes]]
     needs_untrained: bool = False
+    # Shows the verified / declared / online split (indicator.add_evidence_shares).
+    shows_evidence: bool = False
 
     def render(self, file: ReportFile) -> bytes:
         return b"".join(self.chunks(file))
@@ -258,8 +303,9 @@ class ExportFormat:
 FORMATS: dict[str, ExportFormat] = {
     "csv": ExportFormat("csv", "text/csv; charset=utf-8", _csv_chunks),
     "xlsx": ExportFormat("xlsx", "application/vnd.openxmlformats-officedocument."
-                                 "spreadsheetml.sheet", _xlsx_chunks, needs_untrained=True),
-    "json": ExportFormat("json", "application/json", _json_chunks),
+                                 "spreadsheetml.sheet", _xlsx_chunks, needs_untrained=True,
+                         shows_evidence=True),
+    "json": ExportFormat("json", "application/json", _json_chunks, shows_evidence=True),
 }
 
 

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
 
 from lms.audit import logic as audit
@@ -26,7 +26,12 @@ from lms.extensions import db
 from lms.learning.models import ExternalTraining
 from lms.org.models import Official, Unit
 from lms.reports import exports
-from lms.reports.indicator import compliance_report, counted_officials, untrained_officials
+from lms.reports.indicator import (
+    add_evidence_shares,
+    compliance_report,
+    counted_officials,
+    untrained_officials,
+)
 from lms.reports.models import FrozenReport
 from lms.util.time import local_today, to_local
 
@@ -36,6 +41,7 @@ def freeze(unit: Unit, as_of: date, cycle: str = "all", structure: str = "as-of"
     """Compute the report and store it with its three files; flushes, audits."""
     today = today or local_today()
     report = compliance_report(unit, as_of, cycle, structure, today)
+    add_evidence_shares(report, unit, today)  # the XLSX and JSON keep the split as it was
     file = exports.ReportFile(
         report, unit.code, report.root.unit_name, current_app.config["LMS_ISSUING_BODY"],
         untrained=lambda: untrained_officials(unit, as_of, cycle, structure=structure,
@@ -101,6 +107,8 @@ def record_download(record: FrozenReport, fmt: str) -> None:
 
 REASONS = {
     "classroom_later": "hồ sơ lớp tập huấn bổ sung sau khi chốt",
+    "classroom_verified": "hồ sơ lớp tập huấn được tỉnh xác minh sau khi chốt",
+    "classroom_rejected": "hồ sơ lớp tập huấn bị tỉnh từ chối sau khi chốt",
     "online_later": "hoàn thành trực tuyến ghi nhận sau khi chốt",
     "no_longer_trained": "không còn đủ điều kiện (hồ sơ hoặc quy định khóa học thay đổi)",
     "left": "nghỉ việc (ghi nhận sau khi chốt)",
@@ -154,10 +162,14 @@ def differences(record: FrozenReport, today: date | None = None
         if before and after and before[1] == after[1]:
             target = result.setdefault(codes[after[1]], RowDifference())
             if after[2] and not before[2]:
-                key = "classroom_later" if official_id in facts["classroom"] else "online_later"
+                key = ("classroom_later" if official_id in facts["classroom"]
+                       else "classroom_verified" if official_id in facts["verified"]
+                       else "online_later")
                 target.reasons[(key, _("đã bồi dưỡng"))] += 1
             elif before[2] and not after[2]:
-                target.reasons[("no_longer_trained", _("đã bồi dưỡng"))] -= 1
+                key = ("classroom_rejected" if official_id in facts["rejected"]
+                       else "no_longer_trained")
+                target.reasons[(key, _("đã bồi dưỡng"))] -= 1
             continue
         if before:
             target = result.setdefault(codes[before[1]], RowDifference())
@@ -176,12 +188,24 @@ def _facts(official_ids: list[int], record: FrozenReport) -> dict[str, set[int]]
     """Which of these officials got a classroom record, left, or were added after the
     freeze (a few queries over the changed officials only)."""
     frozen_at: datetime = record.frozen_at
-    facts: dict[str, set[int]] = {"classroom": set(), "left": set(), "new": set()}
+    facts: dict[str, set[int]] = {"classroom": set(), "left": set(), "new": set(),
+                                  "verified": set(), "rejected": set()}
     for start in range(0, len(official_ids), 900):
         chunk = official_ids[start:start + 900]
-        facts["classroom"].update(db.session.scalars(select(ExternalTraining.official_id).where(
-            ExternalTraining.official_id.in_(chunk), ExternalTraining.imported_at > frozen_at,
-            ExternalTraining.completed_on <= record.as_of)))
+        # Imported, or reviewed (verified or rejected, lms/review), after the freeze.
+        for official_id, status, imported_at in db.session.execute(select(
+                ExternalTraining.official_id, ExternalTraining.status,
+                ExternalTraining.imported_at).where(
+                ExternalTraining.official_id.in_(chunk),
+                ExternalTraining.completed_on <= record.as_of,
+                or_(ExternalTraining.imported_at > frozen_at,
+                    ExternalTraining.reviewed_at > frozen_at))):
+            if status == "rejected":
+                facts["rejected"].add(official_id)
+            elif imported_at > frozen_at:
+                facts["classroom"].add(official_id)
+            else:
+                facts["verified"].add(official_id)
         for official in db.session.execute(select(
                 Official.id, Official.status, Official.left_on, Official.created_at).where(
                 Official.id.in_(chunk))):

@@ -36,6 +36,7 @@ from sqlalchemy.orm import aliased
 
 from lms.courses.models import Course
 from lms.extensions import db
+from lms.learning.evidence import counted_statuses
 from lms.learning.models import Completion, ExternalTraining, Requirement
 from lms.learning.requirements import courses_with_rules, rules_condition
 from lms.org.history import STRUCTURES, UnitHistory, UnitState, valid_on
@@ -43,6 +44,9 @@ from lms.org.models import Official, OfficialPeriod, Unit
 from lms.util.time import local_today
 
 CYCLES = ("all", "year")
+# Above this share of trained officials resting on declared (unverified) classroom
+# records, the report warns (issue 18: one file took a commune from 46.9% to 100%).
+DECLARED_WARNING_PERCENT = Decimal(30)
 
 
 def percent(trained: int, total: int) -> Decimal:
@@ -136,8 +140,11 @@ def _done_flags(courses: list[Course], dates: list[date], cycle: str, officials)
 
     ids = [c.id for c in courses]
     online = flags(Completion, Completion.user_id, Completion.course_id.in_(ids))
+    # Classroom records count by their review status (verified always, declared as
+    # configured, rejected never): lms.learning.evidence.
     external = flags(ExternalTraining, ExternalTraining.official_id,
-                     ExternalTraining.course_id.in_(ids))
+                     and_(ExternalTraining.course_id.in_(ids),
+                          _counted_status(ExternalTraining.status)))
     if officials is not None:
         online = online.where(Completion.user_id.in_(
             select(Official.user_id).where(Official.id.in_(officials))))
@@ -156,17 +163,33 @@ def _held_on(done, k: int, as_of: date, course: Course, cycle: str) -> ColumnEle
     return or_(held(online), held(external))
 
 
+def _counted_status(column) -> ColumnElement[bool]:
+    statuses = counted_statuses()
+    return column == statuses[0] if len(statuses) == 1 else column.in_(statuses)
+
+
+def _holds_online(course: Course, as_of: date, cycle: str) -> ColumnElement[bool]:
+    start = window_start(course, as_of, cycle)
+    return select(Completion.id).where(
+        Completion.user_id == Official.user_id, Completion.course_id == course.id,
+        Completion.completed_on >= start, Completion.completed_on <= as_of).exists()
+
+
+def _holds_external(course: Course, as_of: date, cycle: str,
+                    status: ColumnElement[bool] | None = None) -> ColumnElement[bool]:
+    """A classroom record of ``course`` valid on ``as_of`` whose status counts (or, with
+    ``status``, meets that condition)."""
+    start = window_start(course, as_of, cycle)
+    return select(ExternalTraining.id).where(
+        ExternalTraining.official_id == Official.id, ExternalTraining.course_id == course.id,
+        ExternalTraining.completed_on >= start, ExternalTraining.completed_on <= as_of,
+        _counted_status(ExternalTraining.status) if status is None else status).exists()
+
+
 def _holds(course: Course, as_of: date, cycle: str) -> ColumnElement[bool]:
     """The official holds a completion of ``course`` valid on ``as_of`` (online or
     external): two probes of covering indexes, no sort. Fastest for one date."""
-    start = window_start(course, as_of, cycle)
-    online = select(Completion.id).where(
-        Completion.user_id == Official.user_id, Completion.course_id == course.id,
-        Completion.completed_on >= start, Completion.completed_on <= as_of)
-    external = select(ExternalTraining.id).where(
-        ExternalTraining.official_id == Official.id, ExternalTraining.course_id == course.id,
-        ExternalTraining.completed_on >= start, ExternalTraining.completed_on <= as_of)
-    return or_(online.exists(), external.exists())
+    return or_(_holds_online(course, as_of, cycle), _holds_external(course, as_of, cycle))
 
 
 def _trained_exists(courses: list[Course], required: dict[int, ColumnElement[bool]],
@@ -291,6 +314,11 @@ class ReportRow:
     target_percent: Decimal = Decimal(100)
     # Units merged into this one (shown on the page and in the exports).
     absorbed: list[Absorbed] = field(default_factory=list)
+    # What the trained officials of the subtree rest on (add_evidence_shares; None until
+    # asked): a required course held only through a declared classroom record, else one
+    # held only through a verified record; the rest are online.
+    trained_declared: int | None = None
+    trained_verified: int | None = None
 
     @property
     def percent_trained(self) -> Decimal:
@@ -304,7 +332,31 @@ class ReportRow:
     def meets_target(self) -> bool:
         return self.officials_total > 0 and self.percent_trained >= self.target_percent
 
+    @property
+    def trained_online(self) -> int | None:
+        if self.trained_declared is None or self.trained_verified is None:
+            return None
+        return self.officials_trained - self.trained_declared - self.trained_verified
+
+    @property
+    def declared_percent(self) -> Decimal | None:
+        """The share of the trained officials that rests on declared records."""
+        if self.trained_declared is None:
+            return None
+        return percent(self.trained_declared, self.officials_trained)
+
+    @property
+    def declared_warning(self) -> bool:
+        share = self.declared_percent
+        return share is not None and share > DECLARED_WARNING_PERCENT
+
     def as_json(self) -> dict[str, Any]:
+        shares = {} if self.trained_declared is None else {
+            "trained_verified": self.trained_verified,
+            "trained_declared": self.trained_declared,
+            "trained_online": self.trained_online,
+            "declared_percent": float(self.declared_percent),
+        }
         return {
             "unit_code": self.unit_code,
             "unit_name": self.unit_name,
@@ -316,6 +368,7 @@ class ReportRow:
             "target_percent": float(self.target_percent),
             "officials_remaining": self.officials_remaining,
             "absorbed": [a.as_json() for a in self.absorbed],
+            **shares,
         }
 
 
@@ -326,6 +379,10 @@ class ComplianceReport:
     root: ReportRow
     rows: list[ReportRow] = field(default_factory=list)  # the root first, tree order
     structure: str = "as-of"
+    # Whether add_evidence_shares filled the rows' verified / declared / online split.
+    has_evidence_shares: bool = False
+    # Whether declared (unverified) classroom records counted (LMS_COUNT_DECLARED_TRAINING).
+    declared_counted: bool = True
 
     @property
     def no_requirement(self) -> int:
@@ -470,6 +527,67 @@ def compliance_report(scope: Unit | None, as_of: date, cycle: str = "all",
                       structure: str = "as-of", today: date | None = None
                       ) -> ComplianceReport:
     return compliance_reports(scope, [as_of], cycle, structure, today)[0]
+
+
+def add_evidence_shares(report: ComplianceReport, scope: Unit | None,
+                        today: date | None = None) -> ComplianceReport:
+    """Fill each row's split of its trained officials: resting on declared classroom
+    records, on verified ones, or on online completions only.
+
+    An official counts under "declared" if some required course is held only through a
+    declared record (no valid online completion, no valid verified record); else under
+    "verified" if some required course is held only through a verified record; else
+    "online". A separate set-based query, asked only by the report page and the
+    exports: the plain indicator does not pay for it. It reads only the officials with a
+    counted classroom record (the others are online by definition), with the
+    indicator's own definition of trained, so the three always add up.
+    """
+    today = today or local_today()
+    as_of, cycle = report.as_of, report.cycle
+    history, layout = _scope_layout(scope, as_of, report.structure, today)
+    rows = {row.unit_id: row for row in report.rows}
+    for row in report.rows:
+        row.trained_declared = row.trained_verified = 0
+    report.has_evidence_shares = True
+    report.declared_counted = "declared" in counted_statuses()
+    courses = courses_with_rules()
+    if layout is None or not courses:
+        return report
+    required = _required(courses, history, as_of)
+    verified = ExternalTraining.status == "verified"
+    declared = ExternalTraining.status == "declared"
+    only_verified = or_(*[and_(required[c.id], not_(_holds_online(c, as_of, cycle)),
+                               _holds_external(c, as_of, cycle, verified)) for c in courses])
+    if report.declared_counted:
+        only_declared = or_(*[and_(required[c.id], not_(_holds_online(c, as_of, cycle)),
+                                   not_(_holds_external(c, as_of, cycle, verified)),
+                                   _holds_external(c, as_of, cycle, declared))
+                              for c in courses])
+    else:
+        only_declared = literal(False)
+    with_records = select(ExternalTraining.official_id).where(
+        _counted_status(ExternalTraining.status), ExternalTraining.completed_on <= as_of)
+    statement = (
+        select(OfficialPeriod.unit_id, func.sum(case((only_declared, 1), else_=0)),
+               func.sum(case((and_(not_(only_declared), only_verified), 1), else_=0)))
+        .join(Official, Official.id == OfficialPeriod.official_id)
+        .where(_counted_on(as_of), _in_units(layout.counted_in),
+               OfficialPeriod.official_id.in_(with_records),
+               _trained_exists(courses, required, as_of, cycle))
+        .group_by(OfficialPeriod.unit_id)
+    )
+    for unit_id, declared_count, verified_count in db.session.execute(statement):
+        row = rows.get(layout.counted_in.get(unit_id))
+        if row is not None:
+            row.trained_declared += int(declared_count or 0)
+            row.trained_verified += int(verified_count or 0)
+    root_id = layout.order[0]
+    for unit_id in reversed(layout.order):  # children before parents
+        parent = layout.states[unit_id].parent_id
+        if unit_id != root_id and parent in rows and unit_id in rows:
+            rows[parent].trained_declared += rows[unit_id].trained_declared
+            rows[parent].trained_verified += rows[unit_id].trained_verified
+    return report
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:

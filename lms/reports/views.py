@@ -19,7 +19,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.audit import logic as audit
-from lms.auth.permissions import manager_required, scope_of
+from lms.auth.permissions import (
+    manager_required,
+    report_reader_required,
+    report_scope,
+    scope_of,
+)
 from lms.extensions import csrf, db
 from lms.org.labels import level_names
 from lms.org.logic import is_within
@@ -27,7 +32,9 @@ from lms.org.models import LEVELS, Unit
 from lms.reports import charts, exports, frozen, tokens
 from lms.reports.forms import FreezeForm
 from lms.reports.indicator import (
+    DECLARED_WARNING_PERCENT,
     StructureError,
+    add_evidence_shares,
     compliance_report,
     compliance_reports,
     month_ends,
@@ -55,7 +62,7 @@ def _request_for_user():
     """The report parameters, checked against the signed-in manager's scope."""
     try:
         return resolve(request.args.get("unit"), request.args.get("as_of"),
-                       request.args.get("cycle"), scope_of(current_user), _root_unit(),
+                       request.args.get("cycle"), report_scope(current_user), _root_unit(),
                        request.args.get("structure"))
     except ReportError as error:
         # In the UI a unit outside the scope is simply not found.
@@ -63,7 +70,7 @@ def _request_for_user():
 
 
 @bp.get("/reports")
-@manager_required
+@report_reader_required
 def compliance():
     req = _request_for_user()
     try:
@@ -71,6 +78,8 @@ def compliance():
     except StructureError as error:
         return render_template("reports/compliance.html", req=req, report=None,
                                absent=str(error), freeze_form=FreezeForm()), 404
+    # What the trained officials rest on: verified, declared or online (issue 18).
+    add_evidence_shares(report, req.unit)
     by_level: dict[str, list[int]] = {}
     for row in report.rows:
         totals = by_level.setdefault(row.level, [0, 0])
@@ -88,14 +97,16 @@ def compliance():
          for r in child_rows], float(target_for(req.unit.level)))
     freeze_record = frozen.latest_freeze(req.unit, req.as_of, req.cycle, req.structure)
     changes = frozen.differences(freeze_record) if freeze_record is not None else {}
+    shown = [row for row in report.rows if row.depth <= 2]
     return render_template("reports/compliance.html", req=req, report=report,
                            level_chart=level_chart, unit_chart=unit_chart,
                            freeze_record=freeze_record, changes=changes, absent=None,
-                           freeze_form=FreezeForm())
+                           freeze_form=FreezeForm(), warning_limit=DECLARED_WARNING_PERCENT,
+                           warned=[row for row in shown if row.declared_warning])
 
 
 @bp.get("/reports/trend.svg")
-@manager_required
+@report_reader_required
 def trend():
     """The last 12 month ends, restated into today's units so a merge never breaks it."""
     req = _request_for_user()
@@ -163,12 +174,14 @@ def export(fmt: str):
     if fmt not in exports.FORMATS:
         abort(404)
     report = _report_or_404(req)
+    export_format = exports.FORMATS[fmt]
+    if export_format.shows_evidence:
+        add_evidence_shares(report, req.unit)
     _audit_export(fmt, req)
     file = exports.ReportFile(
         report, req.unit.code, report.root.unit_name, current_app.config["LMS_ISSUING_BODY"],
         untrained=lambda: untrained_officials(req.unit, req.as_of, req.cycle,
                                               structure=req.structure))
-    export_format = exports.FORMATS[fmt]
     return Response(stream_with_context(export_format.chunks(file)),
                     mimetype=export_format.mimetype,
                     headers=attachment(exports.file_name(req.unit.code, req.as_of,

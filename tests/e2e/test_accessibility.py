@@ -27,6 +27,19 @@ def people(live_server):
         make_user("citizen", email="dan@example.vn", password="mat-khau-nguoi-dan")
         [invitation] = invite([db.session.scalar(select(Official))])
         db.session.commit()
+        # Classroom training declared by HR: a class and a record without one (the
+        # review pages), ids 1 in this fresh database.
+        from lms.org.imports import run_import
+        from tests.builders import csv_bytes
+
+        result = run_import("training", "lop.csv", csv_bytes([
+            ["Mã cán bộ", "Khóa học", "Ngày hoàn thành", "Nguồn", "Đơn vị tổ chức",
+             "Số quyết định mở lớp", "Lớp từ ngày", "Lớp đến ngày"],
+            ["CB-1", "ky-nang-so-co-ban", "15/05/2026", "Lớp CĐS", "UBND xã", "QĐ 1/UBND",
+             "12/05/2026", "15/05/2026"],
+            ["CB-1", "van-ban-dien-tu", "16/05/2026", "Tự học", "", "", "", ""]]))
+        assert result.ok, result.errors
+        db.session.commit()
         return invitation.token
 
 
@@ -95,8 +108,12 @@ def test_no_serious_or_critical_violations(browser, live_server, people):
         for path in ("/account", "/account/two-factor", "/admin/two-factor",
                      "/reports", "/reports?unit=X1", "/reports/untrained?unit=X1",
                      "/reports/learners", "/units/NA", "/units/X1", "/imports/officials",
-                     "/admin/audit"):
+                     "/admin/audit", "/review", "/review/records", "/review/classes/1",
+                     "/classes", "/classes/1", "/imports/training"):
             check(page, base + path, findings)
+        page.goto(base + "/classes/1")
+        page.get_by_role("button", name="Đính kèm bản quét").click()  # no file chosen
+        check(page, "", findings)
         page.goto(base + "/imports/officials")
         page.get_by_role("button", name="Tải lên và xem trước").click()  # no file chosen
         check(page, "", findings)

@@ -1,0 +1,1 @@
+"""The province's review of classroom training records (issue 18, point 5)."""
