@@ -13,7 +13,7 @@ from lms.mail import logic as mail
 from lms.mail.models import OutboxMessage
 from lms.mail.smtp import build_message, one_line, parse_from_address
 from lms.recovery import logic as recovery
-from tests.test_fuzz import (  # noqa: F401 - fixtures used by name
+from tests.test_fuzz import (  # noqa: F401 - world, signed, cheap_hashing: fixtures
     FEW,
     MANAGERS,
     anonymous,
@@ -34,7 +34,7 @@ from tests.test_fuzz import (  # noqa: F401 - fixtures used by name
 
 @FEW
 @given(form=fields(email=ok("dan@example.vn", "khong-co@example.vn", "DAN@example.vn ")))
-def test_forgot_password(app, world, form):
+def test_forgot_password(app, world, form):  # noqa: F811
     client = anonymous(app)
     form["csrf_token"] = token_of(client, "/password/forgot")
     response = answered(client.post("/password/forgot", data=form))
@@ -45,7 +45,7 @@ def test_forgot_password(app, world, form):
 @FEW
 @given(form=fields(password=ok("mat-khau-moi-2026"), confirm=ok("mat-khau-moi-2026")),
        bad_token=url_text)
-def test_reset_and_verification_links(app, world, form, bad_token):
+def test_reset_and_verification_links(app, world, form, bad_token):  # noqa: F811
     recovery.request_password_reset("dan@example.vn")
     db.session.commit()
     client = anonymous(app)
@@ -57,7 +57,7 @@ def test_reset_and_verification_links(app, world, form, bad_token):
 
 @FEW
 @given(manager=MANAGERS, code=st.one_of(ok("SNV", "X1", "NA"), url_text))
-def test_email_invitations_page(signed, world, manager, code):
+def test_email_invitations_page(signed, world, manager, code):  # noqa: F811
     client = signed(manager)
     answered(client.get(f"/units/{seg(code)}/invitations/email"))
 
