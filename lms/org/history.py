@@ -195,12 +195,12 @@ class UnitHistory:
         return current
 
     def absorbed(self, today: date) -> dict[int, list[tuple[UnitRecord, date]]]:
-        """{unit: [(a unit merged into it, the day the merge took effect)]} up to today."""
+        """{unit: [(a unit merged into it, the day the merge took effect)]} for merges in
+        effect on ``today`` (``date.max``: planned ones too)."""
         result: dict[int, list[tuple[UnitRecord, date]]] = {}
         for record in self.units.values():
             if (record.ended_by == "merged" and record.successor_id is not None
                     and record.valid_to is not None and record.valid_to < today):
-                # date.max: planned merges too (valid_to + 1 day must stay a date)
                 result.setdefault(record.successor_id, []).append(
                     (record, record.valid_to + timedelta(days=1)))
         for merged in result.values():
