@@ -378,6 +378,8 @@ MATRIX: list[Row] = [
     Row("/courses/{course}/quiz", "POST", signed_in(
         404, citizen="/courses/{course}/quiz/attempts/{open_attempt}"),
         {"attempt_id": "{open_attempt}", "q-mot": "1"}),
+    # A timed quiz starts its clock here; anyone signed in is sent back to the quiz page.
+    Row("/courses/{course}/quiz/start", "POST", signed_in("/courses/{course}/quiz")),
     Row("/courses/{course}/quiz/attempts/{attempt}", "GET", owner("citizen")),
     Row("/courses/{course}/quiz/attempts/999999", "GET", signed_in(404)),
     Row("/certificates/{certificate}", "GET", owner("citizen", "admin")),

@@ -21,9 +21,15 @@ def _root(path: str | None) -> Path:
 
 @courses_cli.command("check")
 @click.argument("path", required=False)
-def check_command(path: str | None) -> None:
+@click.option("--warnings", "show_warnings", is_flag=True,
+              help="Also list what is allowed but worth a look (file:line: warning: ...), "
+                   "such as imported questions without an explanation.")
+def check_command(path: str | None, show_warnings: bool) -> None:
     """Validate every course folder; print file:line: problem for each error."""
     result = check_courses(_root(path))
+    if show_warnings:
+        for warning in result.warnings:
+            click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}")
     for problem in result.problems:
         click.echo(str(problem))
     if result.problems:
@@ -32,6 +38,8 @@ def check_command(path: str | None) -> None:
     lessons = sum(len(c.lessons) for c in result.courses)
     quizzes = sum(1 for c in result.courses if c.quiz)
     click.echo(f"OK: {len(result.courses)} course(s), {lessons} lesson(s), {quizzes} quiz(zes).")
+    if result.warnings and not show_warnings:
+        click.echo(f"{len(result.warnings)} warning(s): see them with --warnings.")
 
 
 @courses_cli.command("sync")

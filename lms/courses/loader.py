@@ -13,34 +13,29 @@ from pathlib import Path
 from typing import Any
 
 from lms.courses.competencies import COMPETENCIES
+from lms.courses.problems import Problem
 from lms.courses.yamlfile import YamlFile
+from lms.learning.pools import check_draw
+from lms.learning.questions import REGISTRY, Where, check_question
 from lms.org.models import LEVELS
 
 AUDIENCES = ("official", "citizen", "business")
 MAX_DAYS = 36_500
-QUESTION_TYPES = ("single", "multiple", "true_false", "short")
+QUESTION_TYPES = tuple(REGISTRY)  # lms/learning/questions: one module per type
 COURSE_KEYS = {
     "title", "summary", "audiences", "hours", "required_for", "due_days",
     "valid_days", "tags", "competencies",
 }
 RULE_KEYS = {"audience", "leaders", "it_officers", "levels"}
-QUIZ_KEYS = {"pass_percent", "max_attempts", "shuffle", "questions"}
-QUESTION_KEYS = {"id", "type", "text", "choices", "answer", "explanation"}
+QUIZ_KEYS = {"pass_percent", "max_attempts", "shuffle", "questions", "draw",
+             "cooldown_minutes", "time_limit_minutes", "explanations"}
+MAX_COOLDOWN_MINUTES = 30 * 24 * 60
+MAX_TIME_LIMIT_MINUTES = 24 * 60
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 IMAGE_REF = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
 
 
 @dataclass
@@ -66,6 +61,9 @@ class CourseSource:
 class CheckResult:
     courses: list[CourseSource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Not errors: what `courses check --warnings` lists (questions without an
+    # explanation in a quiz whose explanations are optional).
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -80,15 +78,17 @@ def check_courses(root: Path) -> CheckResult:
         result.problems.append(Problem(root, 1, "courses folder not found"))
         return result
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        course, problems = load_course(folder)
+        course, problems = load_course(folder, result.warnings)
         result.problems.extend(problems)
         if course is not None and not problems:
             result.courses.append(course)
     return result
 
 
-def load_course(folder: Path) -> tuple[CourseSource | None, list[Problem]]:
+def load_course(folder: Path, warnings: list[Problem] | None = None
+                ) -> tuple[CourseSource | None, list[Problem]]:
     problems: list[Problem] = []
+    warnings = [] if warnings is None else warnings
     slug = folder.name
     if not SLUG.match(slug):
         problems.append(Problem(folder, 1, "folder name must be a slug: lowercase a-z, 0-9, -"))
@@ -101,7 +101,7 @@ def load_course(folder: Path) -> tuple[CourseSource | None, list[Problem]]:
     quiz = None
     quiz_file = folder / "quiz.yml"
     if quiz_file.is_file():
-        quiz = _check_quiz(YamlFile(quiz_file), problems)
+        quiz = _check_quiz(YamlFile(quiz_file), problems, warnings)
     if meta is None:
         return None, problems
     return (
@@ -274,7 +274,8 @@ def _check_image(folder: Path, ref: str) -> str | None:
     return None
 
 
-def _check_quiz(doc: YamlFile, problems: list[Problem]) -> dict[str, Any] | None:
+def _check_quiz(doc: YamlFile, problems: list[Problem],
+                warnings: list[Problem]) -> dict[str, Any] | None:
     before = len(problems)
 
     def problem(message: str, *path: Any) -> None:
@@ -300,103 +301,50 @@ def _check_quiz(doc: YamlFile, problems: list[Problem]) -> dict[str, Any] | None
     shuffle = data.get("shuffle", True)
     if not isinstance(shuffle, bool):
         problem("'shuffle' must be true or false", "shuffle")
+    minutes = {}
+    for key, most in (("cooldown_minutes", MAX_COOLDOWN_MINUTES),
+                      ("time_limit_minutes", MAX_TIME_LIMIT_MINUTES)):
+        minutes[key] = data.get(key, 0)
+        if not _is_int(minutes[key]) or not 0 <= minutes[key] <= most:
+            problem(f"'{key}' must be a whole number of minutes from 0 (none) to {most}", key)
+    explanations = data.get("explanations", "required")
+    if explanations not in ("required", "optional"):
+        problem("'explanations' must be required (courses written here) or optional "
+                "(an imported question bank)", "explanations")
     questions = data.get("questions")
     if not isinstance(questions, list) or not questions:
         problem("'questions' must be a non-empty list", "questions")
         return None
     seen: set[str] = set()
     checked = []
-    for i, question in enumerate(questions):
-        q = _check_question(question, lambda m, *p, i=i: problem(m, "questions", i, *p))
+    for i, raw in enumerate(questions):
+        where = Where(doc.path, lambda *p, i=i: doc.line("questions", i, *p))
+        q, found, notes = check_question(raw, where,
+                                         explanations_required=explanations != "optional")
+        problems.extend(found)
+        warnings.extend(notes)
         if q is None:
             continue
         if q["id"] in seen:
             problem(f"question id '{q['id']}' is used twice", "questions", i, "id")
         seen.add(q["id"])
+        for ref in IMAGE_REF.findall(q["text"]):
+            image_problem = _check_image(doc.path.parent, ref)
+            if image_problem:
+                problem(image_problem, "questions", i, "text")
         checked.append(q)
+    if len(problems) > before:
+        return None
+    draw = check_draw(data.get("draw"), checked, problem)
     if len(problems) > before:
         return None
     return {
         "pass_percent": pass_percent,
         "max_attempts": max_attempts,
         "shuffle": shuffle,
+        "draw": draw,
+        "cooldown_minutes": minutes["cooldown_minutes"],
+        "time_limit_minutes": minutes["time_limit_minutes"],
+        "explanations": explanations,
         "questions": checked,
     }
-
-
-def _check_question(question: Any, problem) -> dict[str, Any] | None:
-    if not isinstance(question, dict):
-        problem("a question must be a mapping with id:, type:, text:, answer:")
-        return None
-    ok = True
-
-    def fail(message: str, *path: Any) -> None:
-        nonlocal ok
-        ok = False
-        problem(message, *path)
-
-    for key in question:
-        if key not in QUESTION_KEYS:
-            fail(f"unknown key '{key}' (expected one of: {', '.join(sorted(QUESTION_KEYS))})",
-                 key)
-    qid = question.get("id")
-    if not isinstance(qid, str) or not SLUG.match(qid):
-        fail("'id' is required: a stable slug such as mat-khau-manh", "id")
-    qtype = question.get("type")
-    if qtype not in QUESTION_TYPES:
-        fail(f"'type' must be one of {', '.join(QUESTION_TYPES)}", "type")
-    text = question.get("text")
-    if not isinstance(text, str) or not text.strip():
-        fail("'text' is required", "text")
-    explanation = question.get("explanation")
-    if not isinstance(explanation, str) or not explanation.strip():
-        fail("'explanation' is required: learners read it after submitting", "explanation")
-    answer = question.get("answer")
-    choices = question.get("choices")
-    clean_choices: list[str] = []
-    if qtype in ("single", "multiple"):
-        if not isinstance(choices, list) or len(choices) < 2:
-            fail("'choices' must list at least two answers", "choices")
-        else:
-            for i, choice in enumerate(choices):
-                if isinstance(choice, bool) or choice is None or isinstance(choice, dict | list):
-                    fail(f"choice {i} must be text (quote words like yes/no/true)", "choices", i)
-                else:
-                    clean_choices.append(str(choice))
-        n = len(clean_choices)
-        if qtype == "single":
-            if not _is_int(answer) or not 0 <= answer < max(n, 1):
-                fail(f"'answer' must be the index of the right choice (0 to {max(n - 1, 0)})",
-                     "answer")
-        else:
-            if (not isinstance(answer, list) or not answer
-                    or not all(_is_int(a) and 0 <= a < n for a in answer)
-                    or len(set(answer)) != len(answer)):
-                fail(f"'answer' must be a list of distinct choice indexes (0 to {max(n - 1, 0)})",
-                     "answer")
-    elif qtype == "true_false":
-        if choices is not None:
-            fail("a true_false question has no 'choices'", "choices")
-        if not isinstance(answer, bool):
-            fail("'answer' must be true or false", "answer")
-    elif qtype == "short":
-        if isinstance(answer, str | int | float) and not isinstance(answer, bool):
-            answer = [answer]
-        if (not isinstance(answer, list) or not answer
-                or not all(isinstance(a, str | int | float) and not isinstance(a, bool)
-                           and str(a).strip() for a in answer)):
-            fail("'answer' must be a list of accepted answers (text)", "answer")
-        else:
-            answer = [str(a) for a in answer]
-    if not ok:
-        return None
-    result: dict[str, Any] = {
-        "id": qid,
-        "type": qtype,
-        "text": text.strip(),
-        "answer": answer,
-        "explanation": explanation.strip(),
-    }
-    if qtype in ("single", "multiple"):
-        result["choices"] = clean_choices
-    return result

@@ -40,9 +40,16 @@ class Course(db.Model):
     # What the catalogue and course pages show, computed at `courses sync` so that
     # no page loads the lessons or the quiz to count them.
     lesson_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Questions each attempt asks (all of the quiz's, unless it draws from a pool).
     quiz_questions: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: no quiz
     quiz_pass_percent: Mapped[int | None]
     quiz_max_attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: unlimited
+    # The attempt rules (lms/learning/logic.py): the questions in the pool (more than
+    # quiz_questions when an attempt draws a few), the wait after a failed attempt and
+    # the time an attempt may take (0: none).
+    quiz_pool_questions: Mapped[int] = mapped_column(default=0, server_default="0")
+    quiz_cooldown_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    quiz_time_limit_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
 
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course", order_by="Lesson.position"

@@ -12,6 +12,7 @@ from lms.courses.loader import CheckResult, CourseSource, check_courses
 from lms.courses.models import Course, Lesson
 from lms.courses.rendering import render_markdown
 from lms.extensions import db
+from lms.learning.pools import questions_per_attempt
 from lms.util.text import fold
 from lms.util.time import utcnow
 
@@ -80,9 +81,13 @@ def _apply(course: Course, source: CourseSource, stamp: datetime) -> None:
     course.quiz = source.quiz
     # What the pages show, so that none loads the quiz or the lessons to count them.
     course.lesson_count = len(source.lessons)
-    course.quiz_questions = len(source.quiz["questions"]) if source.quiz else 0
-    course.quiz_pass_percent = source.quiz["pass_percent"] if source.quiz else None
-    course.quiz_max_attempts = source.quiz.get("max_attempts", 0) if source.quiz else 0
+    quiz = source.quiz or {}
+    course.quiz_questions = questions_per_attempt(quiz) if quiz else 0
+    course.quiz_pass_percent = quiz.get("pass_percent")
+    course.quiz_max_attempts = quiz.get("max_attempts", 0)
+    course.quiz_pool_questions = len(quiz.get("questions", ()))
+    course.quiz_cooldown_minutes = quiz.get("cooldown_minutes", 0)
+    course.quiz_time_limit_minutes = quiz.get("time_limit_minutes", 0)
     course.is_published = True
     course.content_hash = source.content_hash
     course.synced_at = stamp

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import random
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
@@ -26,8 +27,10 @@ from lms.courses.models import Course, Lesson
 from lms.extensions import begin_write, db
 from lms.learning.eligibility import ROSTER_ONLY, may_earn
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
+from lms.learning.pools import Seen, draw_questions, questions_per_attempt
+from lms.learning.questions import AnswersRejected, question_type
+from lms.learning.questions.short import answer_limit
 from lms.util.i18n import mark
-from lms.util.text import fold
 from lms.util.time import local_today, utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -35,7 +38,12 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 class QuizClosed(Exception):
     """The learner may not take another attempt. The reason is marked for translation
-    (``mark``); ``str()`` gives it in the reader's language."""
+    (``mark``); ``str()`` gives it in the reader's language. ``opens_at`` is when the
+    next attempt opens, when only a cooldown stands in the way."""
+
+    def __init__(self, reason: str, opens_at: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.opens_at = opens_at
 
     def __str__(self) -> str:
         return gettext(self.args[0]) if self.args else ""
@@ -234,6 +242,23 @@ def complete_if_finished(
 
 
 # --- quizzes -------------------------------------------------------------------------
+#
+# The attempt rules (quiz.yml, stored on the course row at sync): ``max_attempts``;
+# ``cooldown_minutes`` after a failed attempt before the next one opens;
+# ``time_limit_minutes`` from opening the attempt to submitting it; ``draw`` (a pool,
+# lms/learning/pools.py). The result page marks each question right or wrong, and
+# shows the explanations, after a pass, and after a failure only where retrying is
+# limited (``shows_marks``).
+
+# A submission arriving this long after the deadline still has its answers graded
+# (counted as submitted at the deadline): the page's countdown submits the form at
+# the deadline and a slow connection takes a while to deliver it. Later, the answers
+# are not accepted: the attempt is graded as submitted, unanswered, at its deadline.
+LATE_GRACE = timedelta(seconds=60)
+
+COOLDOWN = mark("Bạn chưa đạt ở lần làm bài trước; bài kiểm tra này cho làm lại sau một "
+                "khoảng chờ.")
+ATTEMPTS_USED = mark("Bạn đã dùng hết số lần làm bài kiểm tra của khóa học này.")
 
 
 def submitted_attempts(user: User, course: Course) -> int:
@@ -254,21 +279,72 @@ def attempts_left(user: User, course: Course) -> int | None:
     return max(limit - submitted_attempts(user, course), 0)
 
 
-def open_attempt(user: User, course: Course, rng: random.Random | None = None) -> QuizAttempt:
-    """The learner's unsubmitted attempt, or a new one with its own shuffle."""
+def next_attempt_at(user: User, course: Course, now: datetime | None = None) -> datetime | None:
+    """When the learner may open the next attempt, if a cooldown after their latest
+    (failed) attempt still runs; None when they may now (no statement without a
+    cooldown)."""
+    if not course.quiz_cooldown_minutes:
+        return None
+    latest = db.session.execute(
+        select(QuizAttempt.passed, QuizAttempt.submitted_at)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id,
+               QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at.desc()).limit(1)
+    ).first()
+    if latest is None or latest.passed:
+        return None
+    opens = latest.submitted_at + timedelta(minutes=course.quiz_cooldown_minutes)
+    return opens if opens > (now or utcnow()) else None
+
+
+def is_overdue(attempt: QuizAttempt, now: datetime | None = None) -> bool:
+    """An open attempt past its deadline and the grace: it can no longer be answered."""
+    return (attempt.deadline is not None and attempt.submitted_at is None
+            and (now or utcnow()) > attempt.deadline + LATE_GRACE)
+
+
+def seconds_left(attempt: QuizAttempt, now: datetime | None = None) -> int | None:
+    """Whole seconds until the deadline (0 once past it); None without a time limit."""
+    if attempt.deadline is None:
+        return None
+    return max(0, int((attempt.deadline - (now or utcnow())).total_seconds()))
+
+
+def check_may_open(user: User, course: Course, now: datetime | None = None) -> None:
+    """Raises :class:`QuizClosed` when the learner may not open a new attempt now: the
+    attempts are used up, or a cooldown runs (``opens_at`` says until when)."""
+    if not may_earn(user, course):
+        raise QuizClosed(ROSTER_ONLY)
+    if attempts_left(user, course) == 0:
+        raise QuizClosed(ATTEMPTS_USED)
+    opens_at = next_attempt_at(user, course, now)
+    if opens_at is not None:
+        raise QuizClosed(COOLDOWN, opens_at=opens_at)
+
+
+def open_attempt(user: User, course: Course, rng: random.Random | None = None,
+                 now: datetime | None = None) -> QuizAttempt:
+    """The learner's unsubmitted attempt, or a new one with its own draw and shuffle.
+
+    An open attempt past its time limit is closed first (graded unanswered at its
+    deadline). Raises :class:`QuizClosed` when the attempts are used up or a cooldown
+    runs (``opens_at`` then says until when).
+    """
     if not course.has_quiz:
         raise QuizClosed(mark("Khóa học này không có bài kiểm tra."))
     if not may_earn(user, course):
         raise QuizClosed(ROSTER_ONLY)
+    now = now or utcnow()
     attempt = _unsubmitted_attempt(user, course)
-    if attempt is not None:
+    if attempt is not None and not is_overdue(attempt, now):
         return attempt  # the usual case: reading the quiz page writes nothing
     begin_write()
     attempt = _unsubmitted_attempt(user, course)  # again, under the write lock
     if attempt is not None:
-        return attempt
-    if attempts_left(user, course) == 0:
-        raise QuizClosed(mark("Bạn đã dùng hết số lần làm bài kiểm tra của khóa học này."))
+        if not is_overdue(attempt, now):
+            return attempt
+        submit_attempt(user, attempt, None, now=now)
+    check_may_open(user, course, now)
     number = (
         db.session.scalar(
             select(func.max(QuizAttempt.number)).where(
@@ -277,19 +353,25 @@ def open_attempt(user: User, course: Course, rng: random.Random | None = None) -
         )
         or 0
     ) + 1
+    quiz = course.quiz
+    pooled = questions_per_attempt(quiz) < len(quiz["questions"])
+    limit = course.quiz_time_limit_minutes
     attempt = QuizAttempt(
         user_id=user.id,
         course_id=course.id,
         number=number,
-        questions=snapshot_questions(course.quiz, rng or random.SystemRandom()),
-        pass_percent=course.quiz["pass_percent"],
+        questions=snapshot_questions(quiz, rng or random.SystemRandom(),
+                                     question_history(user, course) if pooled else None),
+        pass_percent=quiz["pass_percent"],
+        started_at=now,
+        deadline=now + timedelta(minutes=limit) if limit else None,
     )
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError:
         # Two tabs opened the quiz at once; both use the same attempt.
-        return open_attempt(user, course, rng)
+        return open_attempt(user, course, rng, now)
     return attempt
 
 
@@ -308,76 +390,61 @@ def _unsubmitted_attempt(user: User, course: Course) -> QuizAttempt | None:
     )
 
 
-def snapshot_questions(quiz: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
-    """The questions in the order this attempt shows them.
+def question_history(user: User, course: Course) -> Seen:
+    """How often the learner's attempts showed each question, in their current
+    validity window (attempts opened since their latest completion of ``course``) and
+    in the one before (since the completion before that)."""
+    ends = db.session.scalars(
+        select(Completion.completed_at)
+        .where(Completion.user_id == user.id, Completion.course_id == course.id)
+        .order_by(Completion.sequence.desc()).limit(2)
+    ).all()
+    latest = ends[0] if ends else None
+    before = ends[1] if len(ends) > 1 else None
+    seen = Seen()
+    for started_at, questions in db.session.execute(
+            select(QuizAttempt.started_at, QuizAttempt.questions)
+            .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)):
+        ids = [q["id"] for q in questions or ()]
+        if latest is None or started_at >= latest:
+            seen.current.update(ids)
+        elif before is None or started_at >= before:
+            seen.previous.update(ids)
+    return seen
+
+
+def snapshot_questions(quiz: dict[str, Any], rng: random.Random,
+                       seen: Seen | None = None) -> list[dict[str, Any]]:
+    """The questions this attempt asks (drawn from the pool, if the quiz has one), in
+    the order it shows them, each as its type snapshots it.
 
     Each choice keeps its original index as its value, so grading compares
     with quiz.yml's answers whatever order the learner saw.
     """
-    questions = [dict(q) for q in quiz["questions"]]
-    if quiz.get("shuffle", True):
+    shuffle = quiz.get("shuffle", True)
+    questions = [dict(q) for q in draw_questions(quiz, rng, seen)]
+    if shuffle:
         rng.shuffle(questions)
-    for question in questions:
-        if "choices" in question:
-            order = list(range(len(question["choices"])))
-            if quiz.get("shuffle", True):
-                rng.shuffle(order)
-            question["order"] = order
-    return questions
+    return [question_type(q["type"]).snapshot(q, rng, shuffle) for q in questions]
+
+
+def question_score(question: dict[str, Any], response: Any) -> float:
+    """The share of the question's mark ``response`` earns (0.0 to 1.0)."""
+    return question_type(question["type"]).grade(question, response)
 
 
 def grade_question(question: dict[str, Any], response: Any) -> bool:
-    """Whether ``response`` (as parsed from the form) answers ``question``."""
-    kind = question["type"]
-    answer = question["answer"]
-    if kind == "single":
-        return _as_int(response) == answer
-    if kind == "multiple":
-        chosen = {_as_int(r) for r in (response or [])}
-        return chosen == set(answer)
-    if kind == "true_false":
-        return response in ("true", "false") and (response == "true") == answer
-    if kind == "short":
-        given = fold(str(response or "")).strip(" .!")
-        return bool(given) and given in {fold(a).strip(" .!") for a in answer}
-    return False
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """Whether ``response`` (as parsed from the form) answers ``question`` fully."""
+    return question_score(question, response) >= 1.0
 
 
 # What one attempt may store. A browser sends at most one value per single or
 # true/false question, one per choice of a multiple one, and a short answer in a text
 # box; anything beyond that is not an answer, and storing it would let one request
-# fill the disk (a pen test stored 18.6 MB in one attempt).
-SHORT_ANSWER_MIN_LIMIT = 200  # characters, whatever the accepted answers' length
-SHORT_ANSWER_FACTOR = 4  # ... or this many times the longest accepted answer
+# fill the disk (a pen test stored 18.6 MB in one attempt). Each type bounds its own
+# fields (lms/learning/questions); the whole is bounded here.
 MAX_RESPONSES_BYTES = 32 * 1024  # one attempt's responses as stored (JSON)
-
-
-class AnswersRejected(ValueError):
-    """The submitted answers hold more than the attempt's questions allow.
-
-    ``message`` is marked for translation and formatted with ``params`` when shown.
-    """
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message % params)
-        self.message = message
-        self.params = params
-
-
-def short_answer_limit(question: dict[str, Any]) -> int:
-    """The longest short answer accepted, in characters (the text box's maxlength)."""
-    accepted = question.get("answer") or []
-    if isinstance(accepted, str):
-        accepted = [accepted]
-    longest = max((len(str(answer)) for answer in accepted), default=0)
-    return max(SHORT_ANSWER_MIN_LIMIT, SHORT_ANSWER_FACTOR * longest)
+short_answer_limit = answer_limit  # the short answer's text box maxlength
 
 
 def parse_responses(attempt: QuizAttempt, form: Any) -> dict[str, Any]:
@@ -391,46 +458,13 @@ def parse_responses(attempt: QuizAttempt, form: Any) -> dict[str, Any]:
     """
     responses: dict[str, Any] = {}
     for number, question in enumerate(attempt.questions, start=1):
-        values = form.getlist(f"q-{question['id']}")
-        kind = question["type"]
-        if kind == "multiple":
-            choices = len(question.get("choices") or [])
-            if len(values) > choices:
-                raise AnswersRejected(
-                    mark("Câu %(number)d: gửi %(given)d lựa chọn, nhiều hơn số phương án "
-                         "(%(choices)d)."), number=number, given=len(values), choices=choices)
-            chosen = {_choice_index(value, choices) for value in values} - {None}
-            responses[question["id"]] = [str(index) for index in sorted(chosen)]
-            continue
-        if len(values) > 1:
-            raise AnswersRejected(mark("Câu %(number)d chỉ nhận một câu trả lời."),
-                                  number=number)
-        value = values[0] if values and isinstance(values[0], str) else None
-        if kind == "single":
-            index = _choice_index(value, len(question.get("choices") or []))
-            responses[question["id"]] = None if index is None else str(index)
-        elif kind == "true_false":
-            responses[question["id"]] = value if value in ("true", "false") else None
-        else:
-            limit = short_answer_limit(question)
-            if value is not None and len(value) > limit:
-                raise AnswersRejected(
-                    mark("Câu %(number)d: câu trả lời dài %(length)d ký tự, quá mức "
-                         "%(limit)d ký tự."), number=number, length=len(value), limit=limit)
-            responses[question["id"]] = value
+        responses[question["id"]] = question_type(question["type"]).parse(form, question,
+                                                                          number)
     size = len(json.dumps(responses).encode())
     if size > MAX_RESPONSES_BYTES:
         raise AnswersRejected(mark("Bài làm quá lớn để lưu (%(size)d KB, tối đa %(limit)d KB)."),
                               size=-(-size // 1024), limit=MAX_RESPONSES_BYTES // 1024)
     return responses
-
-
-def _choice_index(value: Any, choices: int) -> int | None:
-    """``value`` as the index of one of ``choices`` choices, or None."""
-    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
-        return None
-    index = int(value) if len(value) <= 4 else choices
-    return index if index < choices else None
 
 
 @dataclass
@@ -440,29 +474,81 @@ class SubmitResult:
     completion: Completion | None
 
 
-def submit_attempt(user: User, attempt: QuizAttempt, responses: dict[str, Any]) -> SubmitResult:
+def submit_attempt(user: User, attempt: QuizAttempt, responses: dict[str, Any] | None,
+                   now: datetime | None = None) -> SubmitResult:
     """Grade ``attempt`` once. A second submission of the same attempt (double
     click, two tabs) changes nothing and returns the first result: ``graded_now``
-    is false, ``attempt`` holds the first grading."""
+    is false, ``attempt`` holds the first grading.
+
+    With a time limit, a submission after the deadline counts as submitted at the
+    deadline; after ``LATE_GRACE`` its answers are not accepted (``responses`` None,
+    every question unanswered).
+    """
     begin_write()
+    now = now or utcnow()
+    submitted_at, accepted = now, responses is not None
+    if attempt.deadline is not None and now > attempt.deadline:
+        submitted_at = attempt.deadline
+        accepted = accepted and now <= attempt.deadline + LATE_GRACE
     claimed = db.session.execute(
         update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=utcnow())
+        .values(submitted_at=submitted_at)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(attempt)
     if claimed.rowcount != 1:
         return SubmitResult(attempt, False, current_completion(user, attempt.course))
-    correct = sum(1 for q in attempt.questions if grade_question(q, responses.get(q["id"])))
+    answers = responses if accepted else {}
+    scores = [question_score(q, answers.get(q["id"])) for q in attempt.questions]
     total = len(attempt.questions)
-    attempt.responses = responses
-    attempt.correct_count = correct
-    attempt.score_percent = round(100 * correct / total, 1) if total else 0.0
+    attempt.responses = responses if accepted else None
+    attempt.correct_count = sum(1 for score in scores if score >= 1.0)
+    attempt.score_percent = round(100 * sum(scores) / total, 1) if total else 0.0
     attempt.passed = attempt.score_percent >= attempt.pass_percent
     db.session.flush()
     completion = complete_if_finished(user, attempt.course, attempt) if attempt.passed else None
     return SubmitResult(attempt, True, completion)
+
+
+def answers_refused(attempt: QuizAttempt) -> bool:
+    """A submitted attempt whose answers came after its time limit (none graded)."""
+    return attempt.submitted_at is not None and attempt.responses is None
+
+
+def shows_marks(course: Course, attempt: QuizAttempt) -> bool:
+    """Whether the result page says which questions were right, with explanations.
+
+    Always after a pass. After a failure only where retrying is limited: a pool larger
+    than an attempt, a cooldown or a maximum number of attempts. With unlimited
+    immediate retries of a fixed set of questions the marks would let a script learn
+    the answers in a few dozen requests (penetration test 2026-11), so a failed
+    attempt shows its score and the topics to review.
+    """
+    if attempt.passed:
+        return True
+    return bool(course.quiz_pool_questions > course.quiz_questions
+                or course.quiz_cooldown_minutes or course.quiz_max_attempts)
+
+
+def topics_to_review(attempt: QuizAttempt) -> list[str]:
+    """The tags of the questions this attempt got wrong, in the attempt's order, each
+    kept only when it tags two questions of the attempt or more (a tag of a single
+    question would mark it wrong)."""
+    answers = attempt.responses or {}
+    counts: Counter[str] = Counter(tag for q in attempt.questions for tag in q.get("tags", ()))
+    topics: list[str] = []
+    for question in attempt.questions:
+        if question_score(question, answers.get(question["id"])) < 1.0:
+            topics += [tag for tag in question.get("tags", ())
+                       if counts[tag] > 1 and tag not in topics]
+    return topics
+
+
+def reviewed_questions(attempt: QuizAttempt) -> list[tuple[dict[str, Any], float]]:
+    """The attempt's questions with the share of the mark each earned."""
+    answers = attempt.responses or {}
+    return [(q, question_score(q, answers.get(q["id"]))) for q in attempt.questions]
 
 
 # --- my learning ---------------------------------------------------------------------

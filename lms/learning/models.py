@@ -36,8 +36,8 @@ class QuizAttempt(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     number: Mapped[int]
-    # The questions as asked (order, choice order, answers): grading and the
-    # result page never depend on later edits of quiz.yml.
+    # The questions as asked (the ones drawn from a pool, their order, choice order,
+    # answers): grading and the result page never depend on later edits of quiz.yml.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     pass_percent: Mapped[int]
     responses: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -45,6 +45,10 @@ class QuizAttempt(db.Model):
     score_percent: Mapped[float | None]
     passed: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # With a time limit: when the answers are due. An attempt submitted late counts as
+    # submitted at its deadline; after the grace for the network its answers are not
+    # accepted (responses stays None: graded as unanswered). See lms/learning/logic.py.
+    deadline: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
 
     user: Mapped[User] = relationship()

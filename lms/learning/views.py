@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.learning import logic
 from lms.learning.forms import CsrfOnlyForm, QuizForm
 from lms.learning.models import QuizAttempt
+from lms.learning.questions.text import page_items, question_html
 from lms.learning.status import statuses
 from lms.org.models import Official
 from lms.util.time import local_today
@@ -103,13 +104,19 @@ def quiz(slug: str):
         return render_template("learning/quiz_done.html", course=course, progress=progress)
     # The usual case, an attempt already open, writes nothing.
     attempt = logic.unsubmitted_attempt(current_user, course)
+    if attempt is not None and logic.is_overdue(attempt):
+        logic.submit_attempt(current_user, attempt, None)  # its time ran out unanswered
+        db.session.commit()
+        attempt = None
     if attempt is None:
+        if course.quiz_time_limit_minutes:
+            # A timed attempt starts when the learner says so, not when a page opens.
+            return _start_page(course)
         try:
             attempt = logic.open_attempt(current_user, course)
         except logic.QuizClosed as closed:
-            db.session.rollback()
-            return render_template("learning/quiz_closed.html", course=course,
-                                   reason=str(closed))
+            db.session.commit()
+            return _closed_page(course, closed)
         db.session.commit()
         # The commit expired every object: read the lessons again in one statement,
         # not one lesson at a time as the template touches them.
@@ -120,10 +127,51 @@ def quiz(slug: str):
         course=course,
         attempt=attempt,
         form=form,
+        items=page_items(attempt.questions, _files_url(course)),
+        seconds_left=logic.seconds_left(attempt),
         attempts_left=logic.attempts_left(current_user, course),
         progress=progress,
-        answer_limit=logic.short_answer_limit,
     )
+
+
+def _files_url(course) -> str:
+    """Where the course's images are served (question texts may show them)."""
+    return url_for("courses.course", slug=course.slug) + "/files/"
+
+
+def _closed_page(course, closed: logic.QuizClosed):
+    return render_template("learning/quiz_closed.html", course=course, reason=str(closed),
+                           opens_at=closed.opens_at)
+
+
+def _start_page(course):
+    try:
+        logic.check_may_open(current_user, course)
+    except logic.QuizClosed as closed:
+        db.session.rollback()
+        return _closed_page(course, closed)
+    return render_template("learning/quiz_start.html", course=course, form=CsrfOnlyForm(),
+                           attempts_left=logic.attempts_left(current_user, course))
+
+
+@bp.post("/courses/<slug>/quiz/start")
+@login_required
+def quiz_start(slug: str):
+    """Open a timed attempt (the clock starts now) and show it."""
+    course = published_course_or_404(slug)
+    if not course.has_quiz:
+        abort(404)
+    if not CsrfOnlyForm().validate_on_submit():
+        flash(_("Phiên làm bài đã hết hạn. Hãy làm lại bài kiểm tra."), "warning")
+        return redirect(url_for("learning.quiz", slug=slug))
+    if logic.course_progress(current_user, course).completion is None:
+        try:
+            logic.open_attempt(current_user, course)
+        except logic.QuizClosed:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    return redirect(url_for("learning.quiz", slug=slug))
 
 
 @bp.get("/courses/<slug>/quiz/attempts/<int(max=2147483647):attempt_id>")
@@ -136,13 +184,29 @@ def attempt_result(slug: str, attempt_id: int):
     if attempt.submitted_at is None:
         return redirect(url_for("learning.quiz", slug=slug))
     progress = logic.course_progress(current_user, course)
+    marks = logic.shows_marks(course, attempt)
+    files_url = _files_url(course)
+    review = topics = None
+    if marks:
+        review = [(q, question_html(q["text"], files_url)[0], score)
+                  for q, score in logic.reviewed_questions(attempt)]
+    else:
+        lessons = {lesson.slug: lesson for lesson in progress.lessons}
+        topics = [
+            (lessons[tag].title, url_for("courses.lesson", slug=slug, lesson_slug=tag))
+            if tag in lessons else (tag, None)
+            for tag in logic.topics_to_review(attempt)]
     return render_template(
         "learning/attempt.html",
         course=course,
         attempt=attempt,
         progress=progress,
         attempts_left=logic.attempts_left(current_user, course),
-        grade=logic.grade_question,
+        next_attempt_at=None if attempt.passed else logic.next_attempt_at(current_user, course),
+        refused=logic.answers_refused(attempt),
+        marks=marks,
+        review=review,
+        topics=topics,
     )
 
 
