@@ -289,7 +289,7 @@ def next_attempt_at(user: User, course: Course, now: datetime | None = None) -> 
         select(QuizAttempt.passed, QuizAttempt.submitted_at)
         .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id,
                QuizAttempt.submitted_at.is_not(None))
-        .order_by(QuizAttempt.submitted_at.desc()).limit(1)
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.number.desc()).limit(1)
     ).first()
     if latest is None or latest.passed:
         return None
