@@ -65,3 +65,9 @@ def sync_command(path: str | None) -> None:
         f"Synced: {len(report.created)} created, {len(report.updated)} updated, "
         f"{len(report.unchanged)} unchanged, {len(report.unpublished)} unpublished."
     )
+
+
+# Question banks (GIFT, Aiken, Moodle XML): import-questions and export-questions.
+from lms.courses.banks.cli import register as _register_banks  # noqa: E402
+
+_register_banks(courses_cli)
