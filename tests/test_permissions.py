@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.security import generate_password_hash
 
+from lms.audit.models import AuditEvent
 from lms.auth import activation, remember
 from lms.auth.logic import create_user, find_by_identifier, grant_role
 from lms.auth.models import ActivationToken
@@ -177,6 +178,7 @@ def build_world(courses_dir) -> dict[str, Any]:
         "class_snv": class_snv.id,
         "class_x1": class_x1.id,
         "record_loose": loose.id,
+        "audit_event": db.session.scalar(select(func.min(AuditEvent.id))),
     }
 
 
@@ -485,6 +487,9 @@ MATRIX: list[Row] = [
     # The admin's audit log.
     Row("/admin/audit", "GET", signed_in(403, admin=200)),
     Row("/admin/audit?unit=SNV", "GET", signed_in(403, admin=200)),
+    # An event's whole detail (a training import lists every record of its file).
+    Row("/admin/audit/{audit_event}.json", "GET", signed_in(403, admin=200)),
+    Row("/admin/audit/999999.json", "GET", signed_in(403, admin=404)),
 
     # The reporting system's API: the token's subtree only (errors as README says).
     Row("/api/v1/reports/compliance", "GET", api(200)),

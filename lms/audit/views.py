@@ -2,18 +2,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.audit.logic import ACTION_LABELS, ACTIONS, AuditFilter, events
+from lms.audit.models import AuditEvent
 from lms.extensions import db
 from lms.org.logic import MAX_PAGE
 from lms.org.models import Unit
+from lms.util.urls import attachment
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
 DAY_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+# Characters of an event's detail the log's table shows; the whole detail (a training
+# import lists every record of its file) is one click away.
+DETAIL_SHOWN = 600
 
 
 def _day(name: str, problems: list[str]) -> date | None:
@@ -53,4 +58,17 @@ def log():
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/log.html", page=page, filters=filters, actions=ACTIONS,
                            labels=ACTION_LABELS, unit_code=unit_code, problems=problems,
-                           args=args)
+                           args=args, detail_shown=DETAIL_SHOWN)
+
+
+@bp.get("/audit/<int:event_id>.json")
+@login_required
+def detail(event_id: int):
+    """An event's whole detail, as the JSON it was recorded in."""
+    if not current_user.is_admin:
+        abort(403)
+    event = db.session.get(AuditEvent, event_id)
+    if event is None:
+        abort(404)
+    return Response(event.detail, mimetype="application/json",
+                    headers=attachment(f"nhat-ky-{event.id}.json"))

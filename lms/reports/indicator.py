@@ -555,26 +555,42 @@ def add_evidence_shares(report: ComplianceReport, scope: Unit | None,
         return report
     required = _required(courses, history, as_of)
     verified = ExternalTraining.status == "verified"
-    declared = ExternalTraining.status == "declared"
-    only_verified = or_(*[and_(required[c.id], not_(_holds_online(c, as_of, cycle)),
-                               _holds_external(c, as_of, cycle, verified)) for c in courses])
+    # Only trained officials are read, so each required course is held: online, or
+    # through a counted record. Not online and no verified record leaves a declared one;
+    # not online with a verified one is "verified". Two probes a course at most, each
+    # evaluated once: the category is computed per official, then counted per unit.
+    not_online = {c.id: not_(_holds_online(c, as_of, cycle)) for c in courses}
+    has_verified = {c.id: _holds_external(c, as_of, cycle, verified) for c in courses}
+    only_verified = or_(*[and_(required[c.id], not_online[c.id], has_verified[c.id])
+                          for c in courses])
     if report.declared_counted:
-        only_declared = or_(*[and_(required[c.id], not_(_holds_online(c, as_of, cycle)),
-                                   not_(_holds_external(c, as_of, cycle, verified)),
-                                   _holds_external(c, as_of, cycle, declared))
+        only_declared = or_(*[and_(required[c.id], not_online[c.id], not_(has_verified[c.id]))
                               for c in courses])
     else:
-        only_declared = literal(False)
-    with_records = select(ExternalTraining.official_id).where(
-        _counted_status(ExternalTraining.status), ExternalTraining.completed_on <= as_of)
-    statement = (
-        select(OfficialPeriod.unit_id, func.sum(case((only_declared, 1), else_=0)),
-               func.sum(case((and_(not_(only_declared), only_verified), 1), else_=0)))
+        only_declared = literal(False)  # only verified records count: nothing rests on one
+    if scope is None or scope.parent_id is None:
+        # The whole province: one pass over the records beats a probe per official.
+        with_records = OfficialPeriod.official_id.in_(select(ExternalTraining.official_id).where(
+            _counted_status(ExternalTraining.status), ExternalTraining.completed_on <= as_of))
+    else:
+        # A part of it: an index probe per official of the scope, not a scan of every record.
+        with_records = select(ExternalTraining.id).where(
+            ExternalTraining.official_id == OfficialPeriod.official_id,
+            _counted_status(ExternalTraining.status), ExternalTraining.completed_on <= as_of
+        ).exists()
+    per_official = (
+        select(OfficialPeriod.unit_id.label("unit_id"),
+               case((only_declared, 2), (only_verified, 1), else_=0).label("rests_on"))
         .join(Official, Official.id == OfficialPeriod.official_id)
-        .where(_counted_on(as_of), _in_units(layout.counted_in),
-               OfficialPeriod.official_id.in_(with_records),
+        .where(_counted_on(as_of), _in_units(layout.counted_in), with_records,
                _trained_exists(courses, required, as_of, cycle))
-        .group_by(OfficialPeriod.unit_id)
+        .subquery("per_official")
+    )
+    statement = (
+        select(per_official.c.unit_id,
+               func.sum(case((per_official.c.rests_on == 2, 1), else_=0)),
+               func.sum(case((per_official.c.rests_on == 1, 1), else_=0)))
+        .group_by(per_official.c.unit_id)
     )
     for unit_id, declared_count, verified_count in db.session.execute(statement):
         row = rows.get(layout.counted_in.get(unit_id))

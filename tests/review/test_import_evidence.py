@@ -191,3 +191,22 @@ def test_web_import_declares_the_class_as_the_hr_officer(client, commune, hr_x1)
     created = class_by("QĐ 77/UBND")
     assert created.created_by_id == hr_x1.id
     assert record_of("X1-01").status == "declared"
+
+
+def test_the_audit_log_shows_the_start_of_a_long_listing_and_links_the_whole(
+        client, commune, admin):
+    from tests.conftest import login
+    from tests.reports.conftest import roster
+
+    roster(*[(f"CB{n:05d}", "X1", False, False, "", "") for n in range(200)])
+    import_training([training_row(f"CB{n:05d}") for n in range(200)])
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "import")
+                              .order_by(AuditEvent.id.desc()))
+    assert len(event.detail) > 2000
+    login(client, "admin@example.vn")
+    page = client.get("/admin/audit?action=import").get_data(as_text=True)
+    assert "CB00000" in page and "CB00199" not in page
+    assert f"/admin/audit/{event.id}.json" in page
+    whole = client.get(f"/admin/audit/{event.id}.json")
+    assert whole.status_code == 200 and "CB00199" in whole.get_data(as_text=True)
+    assert json.loads(whole.data)["records"]["created"]["co-ban"]["2026-05-15"][-1] == "CB00199"
