@@ -23,6 +23,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning import logic as learning
 from lms.learning.models import ExternalTraining, Requirement, TrainingClass
+from lms.learning.questions import question_type
 from lms.learning.requirements import refresh_requirements
 from lms.org.changes import import_unit_changes
 from lms.org.imports import import_officials, import_units
@@ -264,14 +265,7 @@ def _learner_progress(accounts: dict[str, User], courses: dict[str, Course],
 
 
 def _right_answer(question: dict):
-    kind, answer = question["type"], question["answer"]
-    if kind == "multiple":
-        return [str(a) for a in answer]
-    if kind == "true_false":
-        return "true" if answer else "false"
-    if kind == "short":
-        return answer[0]
-    return str(answer)
+    return question_type(question["type"]).right_response(question)
 
 
 def print_logins() -> None:
