@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from lms.courses.sync import sync_courses
@@ -318,3 +320,28 @@ def test_a_matching_field_sent_twice_is_refused(citizen_client, courses_dir):
         ("q-nam.0", "1"), ("q-nam.0", "2")]))
     assert response.status_code == 400
     assert "Câu 1 chỉ nhận một câu trả lời." in response.get_data(as_text=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from(sorted(EXAMPLES)),
+       fields=st.lists(st.tuples(
+           st.sampled_from(["q-mot", "q-hai", "q-ba", "q-bon", "q-nam.0", "q-nam.2", "q-nam.9",
+                            "q-sau", "q-khac"]),
+           st.one_of(st.text(max_size=50), st.sampled_from(["0", "1", "3", "99999", "²",
+                                                            "3,5", "1.000", "-0"]))),
+           max_size=8))
+def test_any_form_is_parsed_or_refused_and_any_parse_is_graded(name, fields):
+    shown = snapshot(EXAMPLES[name])
+    kind = question_type(name)
+    try:
+        response = kind.parse(MultiDict(fields), shown, 1)
+    except AnswersRejected:
+        return
+    assert 0.0 <= kind.grade(shown, response) <= 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789.,- \u00a0'+e", max_size=20))
+def test_reading_a_number_never_fails(text):
+    for value in read_number(text):
+        assert value.is_finite()
