@@ -81,10 +81,16 @@ class _Question:
         self.bank.note(self.line(pos), self.name, template, **params)
 
     def text(self, raw: str, pos: int) -> str:
-        """Escapes resolved and the question's format applied."""
+        """Escapes resolved and the format applied: the question's, or the one this
+        piece of text starts with (feedback may say ``[html]``)."""
         text = _unescape(raw)
-        if self.format == "html" or (self.format == "moodle" and ("<" in text or "&" in text)
-                                     and looks_like_html(text)):
+        fmt = self.format
+        if "[" in text[:12]:
+            match = _FORMAT.match(text)
+            if match:
+                fmt, text = match.group(1), text[match.end():]
+        if fmt == "html" or (fmt == "moodle" and ("<" in text or "&" in text)
+                             and looks_like_html(text)):
             text, dropped = html_to_text(text)
             for src in dropped:
                 self.note(pos, mark("ảnh ngoài '%(src)s' bị bỏ: ảnh phải nằm trong thư mục "
@@ -404,6 +410,12 @@ def _text(text: str) -> str:
     return escape(text)
 
 
+def _piece(text: str) -> str:
+    """An answer or feedback: one that starts like a format ("[html] ...") or a weight
+    ("%50% ...") keeps it as text behind an explicit format."""
+    return ("[markdown]" if _FORMAT.match(text) or text.startswith("%") else "") + escape(text)
+
+
 def multiple_weights(right: int) -> str:
     """The share of one right choice, as Moodle's grade list writes it (33.33333)."""
     return format_number(round(FULL / right, 5))
@@ -430,20 +442,20 @@ def write_gift(questions: list[dict[str, Any]], category: str | None = None) -> 
         lines = [f"::{escape(question['id'])}::{_text(question['text'])}{{"]
         kind = question["type"]
         if kind == "single":
-            lines += [f"\t{'=' if i == question['answer'] else '~'}{escape(choice)}"
+            lines += [f"\t{'=' if i == question['answer'] else '~'}{_piece(choice)}"
                       for i, choice in enumerate(question["choices"])]
         elif kind == "multiple":
             right = shapes.right_choices(question)
             share = multiple_weights(len(right))
-            lines += [f"\t~%{share if i in right else '-100'}%{escape(choice)}"
+            lines += [f"\t~%{share if i in right else '-100'}%{_piece(choice)}"
                       for i, choice in enumerate(question["choices"])]
         elif kind == "true_false":
             lines.append("\tTRUE" if question["answer"] else "\tFALSE")
         elif kind == "short":
-            lines += [f"\t={escape(a)}" for a in shapes.short_answers(question)]
+            lines += [f"\t={_piece(a)}" for a in shapes.short_answers(question)]
         elif kind == "matching":
-            lines += [f"\t={escape(a)} -> {escape(b)}" for a, b in shapes.pairs(question)]
-            lines += [f"\t= -> {escape(d)}" for d in shapes.distractors(question)]
+            lines += [f"\t={_piece(a)} -> {_piece(b)}" for a, b in shapes.pairs(question)]
+            lines += [f"\t= -> {_piece(d)}" for d in shapes.distractors(question)]
         elif kind == "numerical":
             numbers = shapes.numbers(question)
             lines.append("\t#" + " ".join(
@@ -451,7 +463,7 @@ def write_gift(questions: list[dict[str, Any]], category: str | None = None) -> 
         else:
             raise ValueError(f"question {question['id']}: type {kind} cannot be written as GIFT")
         if question.get("explanation"):
-            lines.append(f"\t####{escape(question['explanation'])}")
+            lines.append(f"\t####{_piece(question['explanation'])}")
         lines.append("}")
         out.append("\n".join(lines) + "\n\n")
     return "".join(out)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ class ImportPlan:
         return sum(1 for change in self.changes if change.kind == kind)
 
 
+@lru_cache(maxsize=1024)  # a bank has few categories and many questions in each
 def category_tag(category: str | None, course: str) -> str | None:
     """The tag a category gives its questions (so that ``draw: {tag: N}`` can pool
     them): its last part. In a Moodle path (``$course$/top/...``) the first level
@@ -217,6 +219,10 @@ def plan_import(folder: Path, bank: Bank, *, skip_unsupported: bool = False) -> 
         else:
             raw = data
         raw["id"] = qid
+        if index is not None and raw == old[index]:  # a re-import: nothing to check again
+            final_explanations &= bool(raw.get("explanation"))
+            plan.changes.append(Change("unchanged", qid, question))
+            continue
         checked, found, _ = check_question(raw, Where(bank.file, question.line),
                                            explanations_required=False)
         if checked is None:

@@ -44,6 +44,10 @@ def quoted(text: str) -> str:
 
 
 def scalar(value: Any, plain: bool = False) -> str:
+    if type(value) is str:
+        if plain and _PLAIN.fullmatch(value) and value not in _WORDS:
+            return value
+        return quoted(value)
     if value is None:
         return "null"
     if isinstance(value, bool):

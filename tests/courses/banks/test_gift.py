@@ -114,6 +114,8 @@ def test_text_formats_html_is_sanitised_markdown_and_plain_kept():
     assert "<script>" not in str(data)
     assert only(gift("[markdown]Chọn **một**{T}"))["text"] == "Chọn **một**"
     assert only(gift("[plain]Dấu <b> giữ nguyên{T}"))["text"] == "Dấu <b> giữ nguyên"
+    assert only(gift("Câu? {T####[html]<p>Giải <em>thích</em></p>}"))["explanation"] == \
+        "Giải *thích*"
 
 
 def test_multi_line_questions_and_blank_line_separation():

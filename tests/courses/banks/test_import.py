@@ -306,7 +306,7 @@ questions:
   - id: dau-hieu
     type: multiple
     text: "Dấu hiệu lừa đảo?"
-    choices: ["A", "B", "C"]
+    choices: ["A", "%10% phí", "C"]
     answer: [0, 2]
     explanation: "A và C."
     tags: [lua-dao]
@@ -405,7 +405,7 @@ def test_exported_files_are_what_moodle_reads(runner, tmp_path, courses_dir):
                         "gift", "-o", str(tmp_path / "b.gift")])
     gift = (tmp_path / "b.gift").read_text("utf-8")
     assert gift.startswith("$CATEGORY: $course$/top/nguon/mat-khau\n\n::mat-khau-manh::")
-    assert "~%50%A\n\t~%-100%B\n\t~%50%C" in gift
+    assert "~%50%A\n\t~%-100%[markdown]%10% phí\n\t~%50%C" in gift
     assert "Mật khẩu \\{mạnh\\} nào\\: a\\=b \\~c \\#d \\\\ e?" in gift
     assert "[markdown][Cảnh báo]" in gift
     assert "#=3..5 =10.5..11" in gift
