@@ -83,7 +83,9 @@ def import_questions(file: Path, slug: str, fmt: str | None, dry_run: bool,
     for change in plan.changes:
         if change.kind != "unchanged" and shown < SHOWN:
             sign = "+" if change.kind == "new" else "~"
-            click.echo(f"{sign} {change.id} ({change.question.line}: {change.question.name})")
+            what = f": {', '.join(change.keys)}" if change.keys else ""
+            click.echo(f"{sign} {change.id} ({change.question.line}: {change.question.name})"
+                       f"{what}")
             shown += 1
     hidden = sum(1 for c in plan.changes if c.kind != "unchanged") - shown
     if hidden > 0:

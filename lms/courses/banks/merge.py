@@ -45,6 +45,7 @@ class Change:
     kind: str  # "new", "changed" or "unchanged"
     id: str
     question: BankQuestion
+    keys: list[str] = field(default_factory=list)  # what changed, for a changed question
 
 
 @dataclass
@@ -242,11 +243,15 @@ def plan_import(folder: Path, bank: Bank, *, skip_unsupported: bool = False) -> 
         if index is None:
             added.append(written)
             plan.changes.append(Change("new", qid, question))
-        elif _canonical(old[index]) == written:
-            plan.changes.append(Change("unchanged", qid, question))
         else:
-            replaced[index] = written
-            plan.changes.append(Change("changed", qid, question))
+            before = _canonical(old[index]) or {}
+            if before == written:
+                plan.changes.append(Change("unchanged", qid, question))
+            else:
+                replaced[index] = written
+                keys = [k for k in dict.fromkeys([*before, *written])
+                        if before.get(k) != written.get(k)]
+                plan.changes.append(Change("changed", qid, question, keys))
     if plan.problems:
         return plan
 

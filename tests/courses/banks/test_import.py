@@ -160,6 +160,7 @@ def test_ids_are_stable_on_re_import(runner, tmp_path, courses_dir, course):
     assert result.exit_code == 0, result.output
     # The re-cased text is the same question, changed; the renamed one is unchanged.
     assert "1 new, 2 changed, 2 unchanged" in result.output
+    assert "~ mat-khau-manh (6: Mật khẩu mạnh): text\n" in result.output
     questions = {q["id"]: q for q in quiz_of(course)["questions"]}
     assert list(questions) == [q["id"] for q in first] + ["cau-moi"]
     assert questions["mat-khau-manh"]["text"] == "Mật khẩu nào là mạnh nhất?"
@@ -242,6 +243,20 @@ def test_a_changed_question_is_replaced_in_place(runner, tmp_path, courses_dir):
             answer: true
             explanation: Đúng.
         """)
+    assert_checks(courses_dir)
+
+
+def test_a_quiz_not_written_as_a_block_list_is_written_whole(runner, tmp_path, courses_dir):
+    course = write_course(courses_dir, SLUG, quiz=None)
+    (course / "quiz.yml").write_text(
+        "# một dòng\n{pass_percent: 70, questions: [{id: a, type: true_false, text: A, "
+        "answer: true, explanation: E}]}\n", "utf-8")
+    result = run(runner, tmp_path, "::Câu mới::Câu? {T####Đúng.}\n")
+    assert result.exit_code == 0, result.output
+    assert "is written whole (its comments are lost)" in result.output
+    quiz = quiz_of(course)
+    assert quiz["pass_percent"] == 70 and [q["id"] for q in quiz["questions"]] == ["a",
+                                                                                   "cau-moi"]
     assert_checks(courses_dir)
 
 
