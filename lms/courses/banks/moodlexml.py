@@ -58,16 +58,22 @@ class _Tree(ET.TreeBuilder):
 
 def parse_xml(data: bytes, bank: Bank) -> tuple[ET.Element | None, dict[int, int]]:
     tree = _Tree()
-    parser = DefusedXMLParser(target=tree, forbid_dtd=False, forbid_entities=True,
+    # Moodle never writes a DOCTYPE: any is refused, and with it every entity
+    # declaration (the "billion laughs") and external DTD or entity.
+    parser = DefusedXMLParser(target=tree, forbid_dtd=True, forbid_entities=True,
                               forbid_external=True)
     tree.expat = parser.parser
     try:
         parser.feed(data)
         return parser.close(), tree.lines
-    except (EntitiesForbidden, DTDForbidden) as exc:
+    except DTDForbidden:
+        bank.error(tree.expat.CurrentLineNumber, None,
+                   mark("XML có khai báo DOCTYPE (nơi khai báo thực thể, DTD ngoài): bị từ "
+                        "chối vì an toàn; tệp Moodle XML không có DOCTYPE"))
+    except EntitiesForbidden as exc:
         bank.error(tree.expat.CurrentLineNumber, None,
                    mark("XML khai báo thực thể (entity) '%(name)s': bị từ chối vì an toàn"),
-                   name=getattr(exc, "name", None) or "?")
+                   name=exc.name or "?")
     except DefusedXmlException:
         bank.error(tree.expat.CurrentLineNumber, None,
                    mark("XML tham chiếu tới tài nguyên bên ngoài: bị từ chối vì an toàn"))

@@ -150,6 +150,10 @@ def test_dangerous_or_oversized_pictures_are_refused():
     assert with_file("a.png", big) == ["cau-hoi.xml:6: câu 'Ảnh': ảnh 'a.png' lớn hơn 2 MB"]
 
 
+DOCTYPE = ("cau-hoi.xml:2: XML có khai báo DOCTYPE (nơi khai báo thực thể, DTD ngoài): bị từ "
+           "chối vì an toàn; tệp Moodle XML không có DOCTYPE")
+
+
 def test_billion_laughs_is_refused_before_any_expansion():
     laughs = """<?xml version="1.0"?>
 <!DOCTYPE quiz [
@@ -161,26 +165,46 @@ def test_billion_laughs_is_refused_before_any_expansion():
 <quiz><question type="truefalse"><name><text>&lol9;</text></name></question></quiz>
 """
     bank = moodle(laughs)
-    assert problems(bank) == [
-        "cau-hoi.xml:3: XML khai báo thực thể (entity) 'lol': bị từ chối vì an toàn"]
+    assert problems(bank) == [DOCTYPE]
     assert not bank.questions
 
 
-def test_external_entities_are_refused(tmp_path):
+def test_external_entities_and_dtds_are_refused(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("mật khẩu bí mật")
     bank = moodle(f"""<?xml version="1.0"?>
 <!DOCTYPE quiz [<!ENTITY xxe SYSTEM "file://{secret}">]>
 <quiz><question type="truefalse"><name><text>&xxe;</text></name></question></quiz>
 """)
-    assert problems(bank) == [
-        "cau-hoi.xml:2: XML khai báo thực thể (entity) 'xxe': bị từ chối vì an toàn"]
-    assert "bí mật" not in str(bank.questions)
+    assert problems(bank) == [DOCTYPE] and not bank.questions
     bank = moodle("""<?xml version="1.0"?>
 <!DOCTYPE quiz SYSTEM "http://127.0.0.1:9/evil.dtd">
 <quiz><question type="truefalse"><name><text>x</text></name></question></quiz>
 """)
-    assert bank.errors or not bank.questions
+    assert problems(bank) == [DOCTYPE] and not bank.questions
+
+
+def test_entities_are_refused_even_without_a_doctype_check(monkeypatch):
+    """The second line of defence: with DOCTYPEs allowed, defusedxml still refuses
+    the entity declarations themselves."""
+    from defusedxml.ElementTree import DefusedXMLParser
+
+    from lms.courses.banks import moodlexml
+
+    class Lenient(DefusedXMLParser):
+        def __init__(self, **options):
+            super().__init__(**{**options, "forbid_dtd": False})
+
+    monkeypatch.setattr(moodlexml, "DefusedXMLParser", Lenient)
+    bank = moodle("""<?xml version="1.0"?>
+<!DOCTYPE quiz [
+  <!ENTITY lol "lol">
+  <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+]>
+<quiz><question type="truefalse"><name><text>&lol1;</text></name></question></quiz>
+""")
+    assert problems(bank) == [
+        "cau-hoi.xml:3: XML khai báo thực thể (entity) 'lol': bị từ chối vì an toàn"]
 
 
 def test_malformed_xml_named_by_line_and_question():
