@@ -22,6 +22,7 @@ from typing import Any
 
 from lms.courses.banks import shapes
 from lms.courses.banks.bank import Bank, BankQuestion, decode, explanation
+from lms.courses.banks.problems import short_name
 from lms.courses.banks.textfmt import (
     format_number,
     html_to_text,
@@ -115,7 +116,7 @@ class _Question:
         opening, closing = s.find("{", pos), s.find("}", pos)
         if self.name is None:
             cut = opening if opening >= 0 else len(s)
-            self.name = _FORMAT.sub("", _unescape(s[pos:cut]), count=1).strip()[:40] or None
+            self.name = short_name(_FORMAT.sub("", _unescape(s[pos:cut]), count=1)) or None
         if opening < 0 and closing < 0:
             self.bank.unsupported_question(
                 self.line(pos), self.name,

@@ -24,7 +24,11 @@ ID_LIMIT = 60
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
-_HTML_HINT = re.compile(r"<[a-zA-Z/!]|&[#a-zA-Z0-9]+;")
+# Real markup, not "x<y": a known tag, or an entity such as &amp; or &#39;.
+_HTML_HINT = re.compile(
+    r"</?(?:p|br|b|i|u|s|em|strong|img|div|span|ul|ol|li|a|sub|sup|table|tbody|thead|tr|td|th"
+    r"|h[1-6]|pre|code|blockquote|hr|font|center|small|big|del|mark)\b[^<>]*>"
+    r"|<!--|&(?:[a-zA-Z]+|#[0-9]+|#[xX][0-9a-fA-F]+);")
 
 
 def slugify(text: str, limit: int = ID_LIMIT) -> str:

@@ -114,6 +114,9 @@ def test_text_formats_html_is_sanitised_markdown_and_plain_kept():
     assert "<script>" not in str(data)
     assert only(gift("[markdown]Chọn **một**{T}"))["text"] == "Chọn **một**"
     assert only(gift("[plain]Dấu <b> giữ nguyên{T}"))["text"] == "Dấu <b> giữ nguyên"
+    # Without a format, text with real markup is HTML; "x<y" is not markup.
+    assert only(gift("Số x<y và y>z? {T}"))["text"] == "Số x<y và y>z?"
+    assert only(gift("Chọn <b>một</b> &amp; hai? {T}"))["text"] == "Chọn **một** & hai?"
     assert only(gift("Câu? {T####[html]<p>Giải <em>thích</em></p>}"))["explanation"] == \
         "Giải *thích*"
 
