@@ -93,7 +93,8 @@ def courses_dir(tmp_path: Path) -> Path:
 def running_app(url: str, *, create_tables: bool = True, **settings: Any) -> Iterator[Flask]:
     """A test app on a fresh database (a new schema on PostgreSQL), inside its app
     context; ``settings`` override the defaults (e.g. rate limits, LMS_ENV)."""
-    app = create_app({"LMS_ENV": "testing", "TESTING": True, "SECRET_KEY": "test-secret-" + "0" * 32,
+    app = create_app({"LMS_ENV": "testing", "TESTING": True,
+                      "SECRET_KEY": "test-secret-" + "0" * 32,  # production needs 32 bytes
                       "SQLALCHEMY_DATABASE_URI": url, **settings})
     app.test_client_class = Client
     with app.app_context():
