@@ -69,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.org.views import bp as org_bp
     from lms.privacy.views import bp as privacy_bp
     from lms.recovery.views import bp as recovery_bp
+    from lms.reminders.views import bp as reminders_bp
     from lms.reports.views import api as api_bp
     from lms.reports.views import bp as reports_bp
     from lms.review.views import bp as review_bp
@@ -86,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(recovery_bp)
+    app.register_blueprint(reminders_bp)
     app.add_template_filter(local_time_text, "local_time")
     from lms.util.formatting import FILTERS
 

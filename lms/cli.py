@@ -18,6 +18,7 @@ def register_cli(app: Flask) -> None:
         training_cli,
         units_cli,
     )
+    from lms.reminders.cli import reminders_cli
     from lms.reports.cli import report_cli, tokens_cli
 
     grant_command_factory(users_cli)
@@ -33,3 +34,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(reminders_cli)

@@ -359,6 +359,11 @@ MATRIX: list[Row] = [
     Row("/password/reset/not-a-token", "GET", everyone(410)),
     Row("/password/reset/not-a-token", "POST", everyone(410)),
     Row("/account/email/verify/not-a-token", "GET", everyone(410)),
+    # The one-click unsubscribe link of reminder mails (lms/reminders): its signed token
+    # is the authority (a mail client posts with no session, no CSRF token); a bad one
+    # is not found by anybody.
+    Row("/reminders/unsubscribe/not-a-token", "GET", everyone(404)),
+    Row("/reminders/unsubscribe/not-a-token", "POST", everyone(404)),
     Row("/account/email/verify", "POST", signed_in("/my")),
     Row("/account/email/verify", "GET", everyone(405)),
 

@@ -1,0 +1,344 @@
+"""Which reminders and digests are due on a day, computed set-based, and queued.
+
+Officials with an account and an email are reminded of each required course they do
+not hold: 14 days and 3 days before its due date, then weekly once it is overdue (at
+most 4 times), and 30 days before a held completion's validity ends (courses with
+``valid_days``). Citizens and businesses who opted in get the refresher reminders of
+their own completions. Whoever chose "weekly" gets one summary a week instead.
+
+Nothing is sent twice: every message's outbox key names its event
+(``reminder:{user}:{course}:{event}:{due date or week}``), and the outbox queues a key
+once, so running the command twice (or two runs at once) queues nothing new. Queries
+are one per required course (and one per manager's unit for digests), never one per
+official.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, func, or_, select
+
+from lms.account.logic import reminder_choice, reminder_options
+from lms.auth.models import User
+from lms.courses.models import Course
+from lms.extensions import db
+from lms.learning.evidence import counted_statuses
+from lms.learning.models import Completion, ExternalTraining, Requirement
+from lms.learning.requirements import courses_with_rules, rules_condition
+from lms.mail import logic as mail
+from lms.mail.models import OutboxMessage
+from lms.org.models import Official, Unit
+
+DUE_SOON = 14
+DUE_VERY_SOON = 3
+OVERDUE_TIMES = 4
+REFRESH_BEFORE = 30
+NEWLY_OVERDUE_SHOWN = 20
+NEWLY_OVERDUE_READ = 5000  # untrained officials read per manager's digest, at most
+BELOW_TARGET_SHOWN = 30
+LEARNER_ROLES = ("citizen", "business")
+_SALT = "lms.reminders.unsubscribe"
+
+
+# --- one-click unsubscribe -------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def unsubscribe_token(user_id: int) -> str:
+    """A signed token naming the account (no expiry: a mail read months later works)."""
+    return _serializer().dumps(user_id)
+
+
+def user_for_token(token: str) -> User | None:
+    try:
+        user_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(user_id, int):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.anonymised_at is not None:
+        return None
+    return user
+
+
+def unsubscribe(user: User) -> str:
+    """One click from a mail: citizens and businesses stop all reminders; officials, who
+    cannot turn off required-course reminders, get the weekly summary instead."""
+    user.reminders = "off" if "off" in reminder_options(user) else "weekly"
+    return user.reminders
+
+
+def unsubscribe_headers(user_id: int) -> tuple[str, dict[str, str]]:
+    link = mail.external_url("reminders.unsubscribe", token=unsubscribe_token(user_id))
+    return link, {"List-Unsubscribe": f"<{link}>",
+                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+# --- what is due -------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """One course in a reminder: ``event`` is due14, due3, overdue or refresher."""
+
+    course_id: int
+    title: str
+    slug: str
+    event: str
+    on: date  # the due date, or the day the completion stops being valid
+    week: int = 0  # for overdue: the n-th week overdue (1..4)
+
+    @property
+    def key_part(self) -> str:
+        return f"{self.on.isoformat()}:w{self.week}" if self.event == "overdue" \
+            else self.on.isoformat()
+
+
+@dataclass
+class Learner:
+    user_id: int
+    email: str
+    name: str
+    choice: str
+    items: list[Item] = field(default_factory=list)
+
+
+def _event(today: date, due: date | None, held_until: date | None, held: bool
+           ) -> tuple[str, date, int] | None:
+    if held:
+        if held_until is not None and 0 <= (held_until - today).days <= REFRESH_BEFORE:
+            return "refresher", held_until, 0
+        return None
+    if due is None:
+        return None
+    left = (due - today).days
+    if DUE_VERY_SOON < left <= DUE_SOON:
+        return "due14", due, 0
+    if 0 <= left <= DUE_VERY_SOON:
+        return "due3", due, 0
+    if left < 0:
+        week = (-left - 1) // 7 + 1
+        if week <= OVERDUE_TIMES:
+            return "overdue", due, week
+    return None
+
+
+def _choice(reminders: str | None, role: str) -> str:
+    audience = role if role in LEARNER_ROLES else "official"
+    return reminder_choice(SimpleNamespace(reminders=reminders, audience=audience))
+
+
+def _held(last: date | None, valid_days: int | None, today: date) -> tuple[bool, date | None]:
+    """(held today, last day it is valid) from the latest completion date."""
+    if last is None:
+        return False, None
+    if valid_days is None:
+        return last <= today, None
+    until = last + timedelta(days=valid_days)
+    return last <= today <= until, until
+
+
+def _latest_online(course_id: int, today: date):
+    return (select(func.max(Completion.completed_on))
+            .where(Completion.user_id == User.id, Completion.course_id == course_id,
+                   Completion.completed_on <= today).scalar_subquery())
+
+
+def due_learners(today: date) -> list[Learner]:
+    """Everyone with something to be reminded of today, with their items."""
+    learners: dict[int, Learner] = {}
+
+    def add(row, course: Course, last: date | None, due: date | None) -> None:
+        held, until = _held(last, course.valid_days, today)
+        found = _event(today, due, until, held)
+        if found is None:
+            return
+        learner = learners.get(row.user_id)
+        if learner is None:
+            learner = learners[row.user_id] = Learner(
+                row.user_id, row.email, row.full_name, _choice(row.reminders, row.role))
+        event, on, week = found
+        learner.items.append(Item(course.id, course.title, course.slug, event, on, week))
+
+    statuses = counted_statuses()
+    for course in courses_with_rules():
+        if not course.due_days and not course.valid_days:
+            continue
+        external = (select(func.max(ExternalTraining.completed_on))
+                    .where(ExternalTraining.official_id == Official.id,
+                           ExternalTraining.course_id == course.id,
+                           ExternalTraining.status.in_(statuses),
+                           ExternalTraining.completed_on <= today).scalar_subquery())
+        statement = (
+            select(User.id.label("user_id"), User.email, User.full_name, User.reminders,
+                   User.role, Requirement.since, _latest_online(course.id, today).label("on"),
+                   external.label("ext"))
+            .select_from(Official)
+            .join(Unit, Unit.id == Official.unit_id)
+            .join(User, User.id == Official.user_id)
+            .outerjoin(Requirement, and_(Requirement.official_id == Official.id,
+                                         Requirement.course_id == course.id))
+            .where(Official.status != "left", rules_condition(course.required_for),
+                   User.email.is_not(None), User.is_active.is_(True),
+                   User.anonymised_at.is_(None))
+        )
+        for row in db.session.execute(statement.execution_options(yield_per=5000)):
+            last = max((d for d in (row.on, row.ext) if d is not None), default=None)
+            # Without a requirement row the start date is not known yet: no due date.
+            due = row.since + timedelta(days=course.due_days) \
+                if course.due_days and row.since else None
+            add(row, course, last, due)
+
+    # Citizens and businesses who opted in: refreshers of their own completions.
+    refreshable = list(db.session.scalars(
+        select(Course).where(Course.is_published.is_(True), Course.valid_days.is_not(None))))
+    opted_in = ("each", "weekly")
+    for course in refreshable:
+        statement = (
+            select(User.id.label("user_id"), User.email, User.full_name, User.reminders,
+                   User.role, _latest_online(course.id, today).label("on"))
+            .where(User.role.in_(LEARNER_ROLES), User.reminders.in_(opted_in),
+                   User.email.is_not(None), User.is_active.is_(True),
+                   User.anonymised_at.is_(None))
+        )
+        for row in db.session.execute(statement):
+            if row.on is not None:
+                add(row, course, row.on, None)
+    return [learner for learner in learners.values() if learner.choice != "off"]
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class RunResult:
+    reminders: int = 0
+    summaries: int = 0
+    digests: int = 0
+    learners: int = 0
+
+
+def queue_learner_reminders(today: date, result: RunResult) -> None:
+    courses_url = mail.external_url("learning.my_learning")
+    for learner in due_learners(today):
+        result.learners += 1
+        link, headers = unsubscribe_headers(learner.user_id)
+        common = {"name": learner.name, "headers": headers, "unsubscribe_link": link,
+                  "courses_url": courses_url, "today": today}
+        if learner.choice == "weekly":
+            key = f"reminder-weekly:{learner.user_id}:{iso_week(today)}"
+            items = sorted(learner.items, key=lambda i: (i.on, i.title))
+            if mail.queue(key, learner.email, "reminder_weekly", items=items,
+                          week=iso_week(today), **common):
+                result.summaries += 1
+            continue
+        for item in learner.items:
+            key = f"reminder:{learner.user_id}:{item.course_id}:{item.event}:{item.key_part}"
+            if mail.queue(key, learner.email, "reminder", item=item,
+                          course_url=mail.external_url("courses.course", slug=item.slug),
+                          **common):
+                result.reminders += 1
+
+
+# --- managers' digests -----------------------------------------------------------------
+
+
+@dataclass
+class Digest:
+    unit_code: str
+    unit_name: str
+    percent: Decimal
+    target: Decimal
+    change: Decimal
+    total: int
+    trained: int
+    newly_overdue: list[str]
+    newly_overdue_more: bool
+    below_target: list[tuple[str, str, Decimal, Decimal]]
+    untrained_url: str
+    report_url: str
+
+
+def build_digest(unit: Unit | None, today: date, with_overdue: bool = True) -> Digest | None:
+    from lms.reports.indicator import StructureError, compliance_report, untrained_officials
+
+    try:
+        now = compliance_report(unit, today, today=today)
+        before = compliance_report(unit, today - timedelta(days=7), today=today)
+    except StructureError:
+        return None
+    root = now.root
+    change = root.percent_trained - before.root.percent_trained
+    below = [(row.unit_code, row.unit_name, row.percent_trained, row.target_percent)
+             for row in now.rows[1:]
+             if (with_overdue or row.depth == 1) and row.officials_total
+             and not row.meets_target]
+    names: list[str] = []
+    more = False
+    if with_overdue:
+        week_ago = today - timedelta(days=7)
+        for person in untrained_officials(unit, today, limit=NEWLY_OVERDUE_READ, today=today):
+            if any(m.overdue and m.due_on is not None and week_ago <= m.due_on < today
+                   for m in person.missing):
+                if len(names) == NEWLY_OVERDUE_SHOWN:
+                    more = True
+                    break
+                names.append(f"{person.full_name} ({person.unit_name})")
+    code = unit.code if unit is not None else None
+    args = {"unit": code} if code else {}
+    return Digest(
+        unit_code=root.unit_code, unit_name=root.unit_name, percent=root.percent_trained,
+        target=root.target_percent, change=change, total=root.officials_total,
+        trained=root.officials_trained, newly_overdue=names, newly_overdue_more=more,
+        below_target=below[:BELOW_TARGET_SHOWN],
+        untrained_url=mail.external_url("reports.untrained", **args),
+        report_url=mail.external_url("reports.compliance", **args))
+
+
+def queue_digests(today: date, result: RunResult) -> None:
+    week = iso_week(today)
+    managers = db.session.execute(
+        select(User.id, User.email, User.full_name, User.role, Unit)
+        .outerjoin(Unit, Unit.id == User.unit_id)
+        .where(or_(and_(User.role == "unit_manager", User.unit_id.is_not(None)),
+                   User.role == "admin"),
+                User.email.is_not(None), User.is_active.is_(True),
+                User.anonymised_at.is_(None))
+        .order_by(User.id)).all()
+    cache: dict[int | None, Digest | None] = {}
+    for user_id, email, name, role, unit in managers:
+        province = role == "admin"
+        key = f"digest:{user_id}:{week}"
+        # A digest already queued this week: do not even compute it.
+        if db.session.scalar(select(func.count()).where(OutboxMessage.key == key)):
+            continue
+        scope = None if province else unit
+        scope_key = None if province else unit.id
+        if scope_key not in cache:
+            cache[scope_key] = build_digest(scope, today, with_overdue=not province)
+        digest = cache[scope_key]
+        if digest is None:
+            continue
+        if mail.queue(key, email, "digest", name=name, digest=digest, week=week,
+                      province=province, today=today):
+            result.digests += 1
+
+
+def send_reminders(today: date) -> RunResult:
+    """Queue what is due on ``today``; the caller commits."""
+    result = RunResult()
+    queue_learner_reminders(today, result)
+    queue_digests(today, result)
+    return result

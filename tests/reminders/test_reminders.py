@@ -1,0 +1,209 @@
+"""`flask reminders send`: reminders at 14 and 3 days, overdue weekly (4 times at most),
+refreshers before validity ends, the weekly summary, opt-in and one-click unsubscribe,
+and the managers' weekly digests."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms.auth.logic import create_user
+from lms.auth.models import User
+from lms.courses.logic import published_course_or_404
+from lms.courses.sync import sync_courses
+from lms.extensions import db
+from lms.learning.models import Completion
+from lms.mail.models import OutboxMessage
+from lms.org.logic import unit_by_code
+from lms.org.models import Official
+from lms.reminders.logic import send_reminders
+from tests.builders import load_roster, load_units, write_course
+
+START = date(2026, 1, 1)  # the roster's date: requirements start then
+
+
+def row(code, name, unit, email=""):
+    return [code, name, unit, "công chức", "", "", "", email, "", "", ""]
+
+
+def account(code: str, email: str, reminders: str | None = None) -> User:
+    official = db.session.scalar(select(Official).where(Official.employee_code == code))
+    user = create_user(full_name=official.full_name, role="official", password=None,
+                       email=email)
+    user.reminders = reminders
+    official.user_id = user.id
+    db.session.commit()
+    return user
+
+
+def complete(user: User, slug: str, on: date) -> None:
+    course = published_course_or_404(slug)
+    db.session.add(Completion(user_id=user.id, course_id=course.id, sequence=1,
+                              completed_on=on, code=f"C{user.id}-{course.id}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def province(app, courses_dir):
+    write_course(courses_dir, "co-ban", title="Cơ bản", quiz=False, due_days=30,
+                 required_for=[{"audience": "official"}])
+    write_course(courses_dir, "an-toan", title="An toàn thông tin", quiz=False,
+                 valid_days=365, required_for=[{"audience": "official"}])
+    sync_courses(courses_dir)
+    load_units()
+    load_roster([row("CB-01", "Nguyễn Văn Một", "SNV", "mot@snv.vn"),
+                 row("CB-02", "Trần Thị Hai", "SNV-TC", "hai@snv.vn"),
+                 row("CB-03", "Lê Văn Ba", "SNV-TC")], today=START)
+
+
+def outbox(prefix: str = "") -> list[OutboxMessage]:
+    db.session.expire_all()
+    return [m for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+            if m.key.startswith(prefix)]
+
+
+def run(runner, day: date) -> str:
+    result = runner.invoke(args=["reminders", "send", "--today", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_reminded_at_14_and_3_days_and_overdue_once_each(app, runner, province):
+    one = account("CB-01", "mot@snv.vn")
+    due = START + timedelta(days=30)
+    day = START
+    while day <= due + timedelta(days=60):
+        run(runner, day)
+        if day in (due - timedelta(days=14), due - timedelta(days=3), due + timedelta(days=1)):
+            run(runner, day)  # twice the same day: nothing new
+        day += timedelta(days=1)
+    keys = [m.key for m in outbox(f"reminder:{one.id}:")]
+    course = published_course_or_404("co-ban")
+    assert [k for k in keys if f":{course.id}:" in k] == [
+        f"reminder:{one.id}:{course.id}:due14:{due}",
+        f"reminder:{one.id}:{course.id}:due3:{due}",
+        *[f"reminder:{one.id}:{course.id}:overdue:{due}:w{n}" for n in (1, 2, 3, 4)],
+    ]
+    # No account (CB-03) or no email: nothing; the other official is reminded too.
+    assert {m.to_address for m in outbox("reminder:")} == {"mot@snv.vn"}
+    message = outbox(f"reminder:{one.id}:{course.id}:due14")[0]
+    assert "Cơ bản" in message.subject and "31/01/2026" in message.text_body
+    headers = json.loads(message.headers)
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(r"<https?://\S+/reminders/unsubscribe/\S+>", headers["List-Unsubscribe"])
+
+
+def test_overdue_is_weekly_and_at_most_four_times(app, province):
+    one = account("CB-01", "mot@snv.vn")
+    due = START + timedelta(days=30)
+    course = published_course_or_404("co-ban")
+    for day in (due + timedelta(days=d) for d in (1, 3, 8, 15, 22, 29, 36, 100)):
+        send_reminders(day)
+        db.session.commit()
+    keys = [m.key for m in outbox(f"reminder:{one.id}:{course.id}:overdue")]
+    assert keys == [f"reminder:{one.id}:{course.id}:overdue:{due}:w{n}" for n in (1, 2, 3, 4)]
+
+
+def test_done_course_is_not_reminded_and_refresher_before_validity_ends(app, province):
+    one = account("CB-01", "mot@snv.vn")
+    complete(one, "co-ban", date(2026, 1, 5))
+    complete(one, "an-toan", date(2026, 1, 5))
+    ends = date(2026, 1, 5) + timedelta(days=365)
+    for day in (date(2026, 1, 20), ends - timedelta(days=31), ends - timedelta(days=30),
+                ends - timedelta(days=10), ends):
+        send_reminders(day)
+        db.session.commit()
+    security = published_course_or_404("an-toan")
+    assert [m.key for m in outbox(f"reminder:{one.id}:")] == [
+        f"reminder:{one.id}:{security.id}:refresher:{ends}"]
+    assert "Sắp hết hiệu lực" in outbox(f"reminder:{one.id}:")[0].subject
+
+
+def test_weekly_summary_instead_of_each_mail(app, province):
+    one = account("CB-01", "mot@snv.vn", reminders="weekly")
+    due = START + timedelta(days=30)
+    for offset in range(-14, 10):
+        send_reminders(due + timedelta(days=offset))
+        db.session.commit()
+    assert outbox(f"reminder:{one.id}:") == []
+    weekly = outbox(f"reminder-weekly:{one.id}:")
+    weeks = {(due + timedelta(days=o)).isocalendar()[:2] for o in range(-14, 10)}
+    assert len(weekly) == len(weeks)  # one a week, each ISO week of the period
+    assert "Cơ bản" in weekly[0].text_body
+    assert "List-Unsubscribe" in json.loads(weekly[0].headers)
+
+
+def test_citizens_only_if_opted_in_and_one_click_unsubscribe(app, client, province):
+    course = published_course_or_404("an-toan")
+    ends = date(2026, 1, 5) + timedelta(days=365)
+    quiet = create_user(full_name="Dân Một", role="citizen", password=None,
+                        email="mot@dan.vn")
+    keen = create_user(full_name="Dân Hai", role="citizen", password=None, email="hai@dan.vn")
+    keen.reminders = "each"
+    db.session.commit()
+    complete(quiet, "an-toan", date(2026, 1, 5))
+    complete(keen, "an-toan", date(2026, 1, 5))
+    send_reminders(ends - timedelta(days=20))
+    db.session.commit()
+    messages = outbox("reminder:")
+    assert [m.key for m in messages] == [f"reminder:{keen.id}:{course.id}:refresher:{ends}"]
+    link = json.loads(messages[0].headers)["List-Unsubscribe"].strip("<>")
+    path = "/" + link.split("/", 3)[3]
+    page = client.get(path)
+    assert page.status_code == 200 and "Ngừng nhận email nhắc học" in page.get_data(True)
+    db.session.expire_all()
+    assert db.session.get(User, keen.id).reminders == "each"  # GET changes nothing
+    # The mail client's one-click POST: no session, no CSRF token.
+    response = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(User, keen.id).reminders == "off"
+    assert client.post("/reminders/unsubscribe/forged").status_code == 404
+
+
+def test_an_officials_one_click_unsubscribe_chooses_the_weekly_summary(app, client, province):
+    from lms.reminders.logic import unsubscribe_token
+
+    one = account("CB-01", "mot@snv.vn")
+    response = client.post(f"/reminders/unsubscribe/{unsubscribe_token(one.id)}")
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(User, one.id).reminders == "weekly"
+
+
+def test_digest_for_the_hr_officer_and_the_province_admin(app, runner, province):
+    snv = unit_by_code("SNV")
+    hr = create_user(full_name="Cán bộ Nhân sự", role="unit_manager", password=None,
+                     email="hr@snv.vn", unit=snv)
+    admin = create_user(full_name="Quản trị", role="admin", password=None,
+                        email="admin@tinh.vn")
+    db.session.commit()
+    one = account("CB-01", "mot@snv.vn")
+    account("CB-02", "hai@snv.vn")
+    due = START + timedelta(days=30)
+    today = due + timedelta(days=3)  # newly overdue this week
+    # CB-01 trained between last week and today: 0% -> 33.3% of SNV's 3 officials.
+    complete(one, "co-ban", today - timedelta(days=2))
+    complete(one, "an-toan", today - timedelta(days=2))
+    run(runner, today)
+    run(runner, today + timedelta(days=1))  # same ISO week: nothing new
+    digests = outbox("digest:")
+    assert {m.to_address for m in digests} == {"hr@snv.vn", "admin@tinh.vn"}
+    assert len(digests) == 2
+    mine = next(m for m in digests if m.to_address == "hr@snv.vn")
+    body = mine.text_body
+    assert "1/3" in body and "33.3" in body  # percent of the subtree
+    assert "+33.3" in body  # the change since last week
+    assert "Trần Thị Hai" in body and "Lê Văn Ba" in body  # newly overdue
+    assert "Nguyễn Văn Một" not in body.split("Mới quá hạn")[1].split("Danh sách")[0]
+    assert "/reports/untrained" in body
+    assert "SNV-TC" in body  # a subordinate unit below target
+    province_mail = next(m for m in digests if m.to_address == "admin@tinh.vn")
+    assert "Tổng hợp tuần" in province_mail.subject
+    # Next week: a new digest.
+    run(runner, today + timedelta(days=7))
+    assert len(outbox(f"digest:{hr.id}:")) == 2 and len(outbox(f"digest:{admin.id}:")) == 2
