@@ -15,7 +15,6 @@ from lms.org.logic import unit_by_code
 from lms.reports import exports, frozen, tokens
 from lms.reports.indicator import (
     StructureError,
-    add_evidence_shares,
     compliance_report,
     untrained_officials,
 )
@@ -52,11 +51,10 @@ def compliance_command(unit_code: str, as_of: str | None, cycle: str, structure:
     """Write the compliance report of UNIT as CSV, XLSX or JSON."""
     request = _request(unit_code, as_of, cycle, structure)
     try:
-        report = compliance_report(request.unit, request.as_of, request.cycle, structure)
+        report = compliance_report(request.unit, request.as_of, request.cycle, structure,
+                                   evidence=exports.FORMATS[fmt].shows_evidence)
     except StructureError as error:
         raise click.ClickException(str(error)) from None
-    if exports.FORMATS[fmt].shows_evidence:
-        add_evidence_shares(report, request.unit)
     file = exports.ReportFile(
         report, request.unit.code, report.root.unit_name,
         current_app.config["LMS_ISSUING_BODY"],

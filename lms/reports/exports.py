@@ -32,7 +32,7 @@ from lms.util.text import neutralise
 HEADERS = ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên", "Tổng số CBCCVC",
            "Đã bồi dưỡng", "Tỷ lệ (%)", "Chỉ tiêu (%)", "Còn thiếu"]
 # After the DESIGN columns of the XLSX (never in the CSV): what the trained officials
-# rest on (issue 18), when the report was computed with add_evidence_shares.
+# rest on (issue 18), when the report was computed with evidence=True.
 EVIDENCE_HEADERS = ["Trong đó: dựa trên hồ sơ đã xác minh", "Trong đó: dựa trên hồ sơ tự khai",
                     "Trong đó: chỉ học trực tuyến", "Tỷ lệ dựa trên hồ sơ tự khai (%)"]
 UNTRAINED_HEADERS = ["Mã cán bộ", "Họ và tên", "Mã đơn vị", "Đơn vị", "Chức vụ",
@@ -293,7 +293,7 @@ class ExportFormat:
     mimetype: str
     chunks: Callable[[ReportFile], Iterator[bytes]]
     needs_untrained: bool = False
-    # Shows the verified / declared / online split (indicator.add_evidence_shares).
+    # Shows the verified / declared / online split (compliance_report(evidence=True)).
     shows_evidence: bool = False
 
     def render(self, file: ReportFile) -> bytes:

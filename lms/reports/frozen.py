@@ -27,7 +27,6 @@ from lms.learning.models import ExternalTraining
 from lms.org.models import Official, Unit
 from lms.reports import exports
 from lms.reports.indicator import (
-    add_evidence_shares,
     compliance_report,
     counted_officials,
     untrained_officials,
@@ -40,8 +39,8 @@ def freeze(unit: Unit, as_of: date, cycle: str = "all", structure: str = "as-of"
            *, user=None, today: date | None = None) -> FrozenReport:
     """Compute the report and store it with its three files; flushes, audits."""
     today = today or local_today()
-    report = compliance_report(unit, as_of, cycle, structure, today)
-    add_evidence_shares(report, unit, today)  # the XLSX and JSON keep the split as it was
+    # With the verified / declared / online split: the XLSX and JSON keep it as it was.
+    report = compliance_report(unit, as_of, cycle, structure, today, evidence=True)
     file = exports.ReportFile(
         report, unit.code, report.root.unit_name, current_app.config["LMS_ISSUING_BODY"],
         untrained=lambda: untrained_officials(unit, as_of, cycle, structure=structure,

@@ -23,6 +23,7 @@ from typing import Any
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     and_,
     case,
@@ -219,32 +220,83 @@ def _in_units(unit_ids: Collection[int] | None) -> ColumnElement[bool]:
     return literal(True) if unit_ids is None else OfficialPeriod.unit_id.in_(sorted(unit_ids))
 
 
+# What a trained official rests on, packed into one summable number (see _rests_on):
+# the low bits count the trained, the next the verified, the high ones the declared. A
+# unit's count stays below 2**20 (a million officials), so the fields never overlap.
+_FIELD = 20
+_VERIFIED = 1 << _FIELD
+_DECLARED = 1 << (2 * _FIELD)
+_MASK = _VERIFIED - 1
+
+
+def _rests_on(courses: list[Course], required: dict[int, ColumnElement[bool]],
+              trained: ColumnElement[bool], as_of: date, cycle: str) -> ColumnElement[int]:
+    """0 for an untrained official; for a trained one 1, plus _DECLARED if some required
+    course is held only through a declared classroom record (no valid online
+    completion, no valid verified record), else plus _VERIFIED if some required course
+    is held only through a verified record (no valid online completion).
+
+    One CASE, so ``trained`` is evaluated once per official; the category's probes run
+    for trained officials only. As they hold every required course, "not online and no
+    verified record" leaves a declared one: two probes a course at most.
+    """
+    not_online = {c.id: not_(_holds_online(c, as_of, cycle)) for c in courses}
+    verified = {c.id: _holds_external(c, as_of, cycle, ExternalTraining.status == "verified")
+                for c in courses}
+    only_verified = or_(*[and_(required[c.id], not_online[c.id], verified[c.id])
+                          for c in courses])
+    whens = []
+    if "declared" in counted_statuses():  # else nothing can rest on a declared record
+        whens.append((or_(*[and_(required[c.id], not_online[c.id], not_(verified[c.id]))
+                            for c in courses]), literal(1 + _DECLARED, BigInteger)))
+    whens.append((only_verified, literal(1 + _VERIFIED, BigInteger)))
+    return case((trained, case(*whens, else_=literal(1, BigInteger))),
+                else_=literal(0, BigInteger))
+
+
 def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int] | None = None,
-                history: UnitHistory | None = None) -> dict[int, list[tuple[int, int, int]]]:
+                history: UnitHistory | None = None, evidence: bool = False
+                ) -> dict[int, list[tuple[int, ...]]]:
     """{unit_id: [(total, trained, no_requirement) for each date]}: the officials whose
-    period on each date places them in that unit (``unit_ids``: only those units)."""
+    period on each date places them in that unit (``unit_ids``: only those units).
+
+    ``evidence`` (one date only: the report page and its exports) adds to each tuple how
+    many of the trained rest on declared and on verified classroom records, in the same
+    pass: the plain indicator's statement is unchanged without it.
+    """
     if cycle not in CYCLES:
         raise ValueError(f"cycle must be one of {CYCLES}")
+    if evidence and len(dates) != 1:
+        raise ValueError("the evidence split is computed for one date")
     history = history or UnitHistory.load()
     courses = courses_with_rules()
-    result: dict[int, list[tuple[int, int, int]]] = {}
+    result: dict[int, list[tuple[int, ...]]] = {}
     if len(dates) == 1 or not courses:
         # One date (the report): EXISTS probes per required course are fastest.
         for k, as_of in enumerate(dates):
             required = _required(courses, history, as_of)
             any_required = or_(*required.values()) if courses else literal(False)
             trained = _trained_exists(courses, required, as_of, cycle)
+            if evidence and courses:
+                counted = func.sum(_rests_on(courses, required, trained, as_of, cycle))
+            else:
+                counted = func.sum(case((trained, 1), else_=0))
             statement = (
-                select(OfficialPeriod.unit_id, func.count(),
-                       func.sum(case((trained, 1), else_=0)),
+                select(OfficialPeriod.unit_id, func.count(), counted,
                        func.sum(case((not_(any_required), 1), else_=0)))
                 .join(Official, Official.id == OfficialPeriod.official_id)
                 .where(_counted_on(as_of), _in_units(unit_ids))
                 .group_by(OfficialPeriod.unit_id)
             )
+            empty = (0, 0, 0, 0, 0) if evidence else (0, 0, 0)
             for row in db.session.execute(statement):
-                per_date = result.setdefault(row[0], [(0, 0, 0)] * len(dates))
-                per_date[k] = (int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
+                per_date = result.setdefault(row[0], [empty] * len(dates))
+                total, packed, no_req = int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
+                if evidence:
+                    per_date[k] = (total, packed & _MASK, no_req, packed >> (2 * _FIELD),
+                                   (packed >> _FIELD) & _MASK)
+                else:
+                    per_date[k] = (total, packed, no_req)
         return result
     # Several dates (the 12-month trend): one pass over the periods that overlap the
     # dates, with per-official completion flags for every date; a period counts for
@@ -314,9 +366,9 @@ class ReportRow:
     target_percent: Decimal = Decimal(100)
     # Units merged into this one (shown on the page and in the exports).
     absorbed: list[Absorbed] = field(default_factory=list)
-    # What the trained officials of the subtree rest on (add_evidence_shares; None until
-    # asked): a required course held only through a declared classroom record, else one
-    # held only through a verified record; the rest are online.
+    # What the trained officials of the subtree rest on (compliance_report(evidence=True);
+    # None until asked): a required course held only through a declared classroom record,
+    # else one held only through a verified record; the rest are online.
     trained_declared: int | None = None
     trained_verified: int | None = None
 
@@ -379,7 +431,7 @@ class ComplianceReport:
     root: ReportRow
     rows: list[ReportRow] = field(default_factory=list)  # the root first, tree order
     structure: str = "as-of"
-    # Whether add_evidence_shares filled the rows' verified / declared / online split.
+    # Whether the rows carry their verified / declared / online split (evidence=True).
     has_evidence_shares: bool = False
     # Whether declared (unverified) classroom records counted (LMS_COUNT_DECLARED_TRAINING).
     declared_counted: bool = True
@@ -443,7 +495,8 @@ def _root_id(history: UnitHistory, scope: Unit | None, day: date) -> int:
 
 def compliance_reports(scope: Unit | None, dates: list[date], cycle: str = "all",
                        structure: str = "as-of", today: date | None = None,
-                       history: UnitHistory | None = None) -> list[ComplianceReport]:
+                       history: UnitHistory | None = None, evidence: bool = False
+                       ) -> list[ComplianceReport]:
     """The report for every date in ``dates`` (set-based: one aggregate query per call,
     or one per date for a single date).
 
@@ -471,7 +524,7 @@ def compliance_reports(scope: Unit | None, dates: list[date], cycle: str = "all"
     # its one date): no filter at all reads faster than a list of every unit.
     everything = wanted >= history.units.keys() or (
         scope is None and structure == "as-of" and len(dates) == 1)
-    counts = unit_counts(dates, cycle, None if everything else wanted, history)
+    counts = unit_counts(dates, cycle, None if everything else wanted, history, evidence)
     absorbed = history.absorbed(today if structure == "current" else max(dates) +
                                 timedelta(days=1))
     reports = []
@@ -490,15 +543,21 @@ def compliance_reports(scope: Unit | None, dates: list[date], cycle: str = "all"
                 depth=layout.depth[unit_id], target_percent=target_for(state.level),
                 absorbed=[Absorbed(r.code, r.last.name, on)
                           for r, on in shown_absorbed.get(unit_id, [])])
+        if evidence:
+            for row in rows.values():
+                row.trained_declared = row.trained_verified = 0
         for unit_id, per_date in counts.items():
             target = layout.counted_in.get(unit_id)
             if target is None:
                 continue
-            total, trained, no_req = per_date[k]
+            total, trained, no_req, *split = per_date[k]
             row = rows[target]
             row.own_total += total
             row.own_trained += trained
             row.no_requirement += no_req
+            if evidence:
+                row.trained_declared += split[0]
+                row.trained_verified += split[1]
         for row in rows.values():
             row.officials_total, row.officials_trained = row.own_total, row.own_trained
         root_id = layout.order[0]
@@ -508,8 +567,13 @@ def compliance_reports(scope: Unit | None, dates: list[date], cycle: str = "all"
                 rows[parent].officials_total += rows[unit_id].officials_total
                 rows[parent].officials_trained += rows[unit_id].officials_trained
                 rows[parent].no_requirement += rows[unit_id].no_requirement
+                if evidence:
+                    rows[parent].trained_declared += rows[unit_id].trained_declared
+                    rows[parent].trained_verified += rows[unit_id].trained_verified
         ordered = [rows[u] for u in layout.order]
-        reports.append(ComplianceReport(as_of, cycle, ordered[0], ordered, structure))
+        reports.append(ComplianceReport(
+            as_of, cycle, ordered[0], ordered, structure, has_evidence_shares=evidence,
+            declared_counted="declared" in counted_statuses()))
     return reports
 
 
@@ -524,86 +588,13 @@ def _absent(record, day: date, structure: str) -> str:
 
 
 def compliance_report(scope: Unit | None, as_of: date, cycle: str = "all",
-                      structure: str = "as-of", today: date | None = None
-                      ) -> ComplianceReport:
-    return compliance_reports(scope, [as_of], cycle, structure, today)[0]
-
-
-def add_evidence_shares(report: ComplianceReport, scope: Unit | None,
-                        today: date | None = None) -> ComplianceReport:
-    """Fill each row's split of its trained officials: resting on declared classroom
-    records, on verified ones, or on online completions only.
-
-    An official counts under "declared" if some required course is held only through a
-    declared record (no valid online completion, no valid verified record); else under
-    "verified" if some required course is held only through a verified record; else
-    "online". A separate set-based query, asked only by the report page and the
-    exports: the plain indicator does not pay for it. It reads only the officials with a
-    counted classroom record (the others are online by definition), with the
-    indicator's own definition of trained, so the three always add up.
-    """
-    today = today or local_today()
-    as_of, cycle = report.as_of, report.cycle
-    history, layout = _scope_layout(scope, as_of, report.structure, today)
-    rows = {row.unit_id: row for row in report.rows}
-    for row in report.rows:
-        row.trained_declared = row.trained_verified = 0
-    report.has_evidence_shares = True
-    report.declared_counted = "declared" in counted_statuses()
-    courses = courses_with_rules()
-    if layout is None or not courses:
-        return report
-    required = _required(courses, history, as_of)
-    verified = ExternalTraining.status == "verified"
-    # Only trained officials are read, so each required course is held: online, or
-    # through a counted record. Not online and no verified record leaves a declared one;
-    # not online with a verified one is "verified". Two probes a course at most, each
-    # evaluated once: the category is computed per official, then counted per unit.
-    not_online = {c.id: not_(_holds_online(c, as_of, cycle)) for c in courses}
-    has_verified = {c.id: _holds_external(c, as_of, cycle, verified) for c in courses}
-    only_verified = or_(*[and_(required[c.id], not_online[c.id], has_verified[c.id])
-                          for c in courses])
-    if report.declared_counted:
-        only_declared = or_(*[and_(required[c.id], not_online[c.id], not_(has_verified[c.id]))
-                              for c in courses])
-    else:
-        only_declared = literal(False)  # only verified records count: nothing rests on one
-    if scope is None or scope.parent_id is None:
-        # The whole province: one pass over the records beats a probe per official.
-        with_records = OfficialPeriod.official_id.in_(select(ExternalTraining.official_id).where(
-            _counted_status(ExternalTraining.status), ExternalTraining.completed_on <= as_of))
-    else:
-        # A part of it: an index probe per official of the scope, not a scan of every record.
-        with_records = select(ExternalTraining.id).where(
-            ExternalTraining.official_id == OfficialPeriod.official_id,
-            _counted_status(ExternalTraining.status), ExternalTraining.completed_on <= as_of
-        ).exists()
-    per_official = (
-        select(OfficialPeriod.unit_id.label("unit_id"),
-               case((only_declared, 2), (only_verified, 1), else_=0).label("rests_on"))
-        .join(Official, Official.id == OfficialPeriod.official_id)
-        .where(_counted_on(as_of), _in_units(layout.counted_in), with_records,
-               _trained_exists(courses, required, as_of, cycle))
-        .subquery("per_official")
-    )
-    statement = (
-        select(per_official.c.unit_id,
-               func.sum(case((per_official.c.rests_on == 2, 1), else_=0)),
-               func.sum(case((per_official.c.rests_on == 1, 1), else_=0)))
-        .group_by(per_official.c.unit_id)
-    )
-    for unit_id, declared_count, verified_count in db.session.execute(statement):
-        row = rows.get(layout.counted_in.get(unit_id))
-        if row is not None:
-            row.trained_declared += int(declared_count or 0)
-            row.trained_verified += int(verified_count or 0)
-    root_id = layout.order[0]
-    for unit_id in reversed(layout.order):  # children before parents
-        parent = layout.states[unit_id].parent_id
-        if unit_id != root_id and parent in rows and unit_id in rows:
-            rows[parent].trained_declared += rows[unit_id].trained_declared
-            rows[parent].trained_verified += rows[unit_id].trained_verified
-    return report
+                      structure: str = "as-of", today: date | None = None,
+                      evidence: bool = False) -> ComplianceReport:
+    """The report of ``scope`` on ``as_of``; ``evidence`` also fills each row's split of
+    its trained officials (verified / declared / online: the report page and the XLSX
+    and JSON exports ask for it, the plain indicator does not pay for it)."""
+    return compliance_reports(scope, [as_of], cycle, structure, today,
+                              evidence=evidence)[0]
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:

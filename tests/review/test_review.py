@@ -105,18 +105,18 @@ def test_with_the_setting_off_only_verified_records_count(commune, reviewer, app
     decide_record(record_of("X1-08"), "rejected", reviewer, "Trùng người")
     db.session.commit()
     assert x1_trained() == trend_trained() == 7
+    x1 = compliance_report(unit_by_code("X1"), D, evidence=True).root
+    assert (x1.trained_verified, x1.trained_declared, x1.trained_online) == (3, 0, 4)
 
 
 def test_the_shares_say_what_trained_officials_rest_on(commune, reviewer):
-    from lms.reports.indicator import add_evidence_shares
-
     decide_class(class_by(CLASS_A), "verified", reviewer)
     db.session.commit()
     # X1-05 also learned the basic course online: that course no longer rests on a record.
     from tests.reports.conftest import complete
 
     complete("X1-05", "co-ban", date(2026, 4, 1))
-    report = add_evidence_shares(compliance_report(None, D), None)
+    report = compliance_report(None, D, evidence=True)
     rows = {row.unit_code: row for row in report.rows}
     x1, province = rows["X1"], rows["NA"]
     assert (x1.officials_trained, x1.trained_verified, x1.trained_declared,
@@ -125,6 +125,7 @@ def test_the_shares_say_what_trained_officials_rest_on(commune, reviewer):
     assert (province.officials_trained, province.trained_verified, province.trained_declared,
             province.trained_online) == (11, 3, 2, 6)
     assert rows["SNV"].trained_declared == 0 and rows["SNV"].trained_online == 1
+    assert compliance_report(None, D).root.trained_declared is None  # asked for only
     data = report.rows[0].as_json()
     assert data["trained_declared"] == 2 and data["declared_percent"] == pytest.approx(18.2)
 
