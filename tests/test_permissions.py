@@ -477,6 +477,7 @@ MATRIX: list[Row] = [
     # whoever declared the class or an admin (an empty form: 400), and read by them, the
     # reviewers and the HR officers who see the class.
     Row("/classes", "GET", managers(200)),
+    Row("/classes/records", "GET", managers(200)),
     Row("/classes/{class_snv}", "GET", managers(200)),
     Row("/classes/{class_x1}", "GET", managers(404, admin=200)),
     Row("/classes/999999", "GET", managers(404)),

@@ -160,6 +160,17 @@ def loose_records(page_number: int | None = 1) -> Page:
                         [Unit.code, Official.employee_code, ExternalTraining.id])
 
 
+def unit_loose_records(scope: Unit | None, page_number: int | None = 1) -> Page:
+    """An HR officer's records that name no class, any status (the province's reasons
+    included), those waiting first."""
+    conditions = [ExternalTraining.training_class_id.is_(None)]
+    if scope is not None:
+        conditions.append(subtree_condition(scope))
+    return _record_page(conditions, page_number,
+                        [ExternalTraining.status != "declared", Unit.code,
+                         Official.employee_code, ExternalTraining.id])
+
+
 def waiting_counts() -> tuple[int, int]:
     """(declared records in classes, declared records without a class)."""
     in_class, loose = 0, 0

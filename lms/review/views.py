@@ -156,6 +156,15 @@ def classes():
     return render_template("review/classes.html", page=page, statuses=review_status_names())
 
 
+@bp.get("/classes/records")
+@manager_required
+def hr_records():
+    """The unit's classroom records without a class, with the province's decisions."""
+    page = logic.unit_loose_records(scope_of(current_user), request.args.get("page", 1, type=int))
+    return render_template("review/hr_records.html", page=page,
+                           statuses=review_status_names())
+
+
 def _visible_class_or_404(class_id: int) -> TrainingClass:
     training_class = _class_or_404(class_id)
     scope = None if current_user.can_review else scope_of(current_user)

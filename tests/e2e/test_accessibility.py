@@ -109,7 +109,7 @@ def test_no_serious_or_critical_violations(browser, live_server, people):
                      "/reports", "/reports?unit=X1", "/reports/untrained?unit=X1",
                      "/reports/learners", "/units/NA", "/units/X1", "/imports/officials",
                      "/admin/audit", "/review", "/review/records", "/review/classes/1",
-                     "/classes", "/classes/1", "/imports/training"):
+                     "/classes", "/classes/1", "/classes/records", "/imports/training"):
             check(page, base + path, findings)
         page.goto(base + "/classes/1")
         page.get_by_role("button", name="Đính kèm bản quét").click()  # no file chosen

@@ -25,6 +25,7 @@ from tests.review.conftest import (
     PDF,
     PNG,
     class_by,
+    import_training,
     record_of,
     training_row,
 )
@@ -304,6 +305,22 @@ def test_only_the_declaring_officer_or_an_admin_attaches_and_others_do_not_see(
     login(administrator, "admin@example.vn")
     assert upload(administrator, training_class.id, PDF, "qd.pdf").status_code == 302
     assert CLASS_A in administrator.get("/classes").get_data(as_text=True)
+
+
+def test_hr_reads_the_provinces_decisions_on_its_own_records(client, commune, reviewer, hr_x1):
+    import_training([training_row("X1-01", slug="an-toan", on="14/05/2026", reference="",
+                                  organiser="", start="", end=""),
+                     training_row("SNV-01", slug="an-toan", on="14/05/2026", reference="",
+                                  organiser="", start="", end="")])
+    decide_record(record_of("X1-01", "an-toan"), "rejected", reviewer, "Không có danh sách")
+    decide_class(class_by(CLASS_B), "rejected", reviewer, "Thiếu quyết định mở lớp")
+    db.session.commit()
+    login(client, "tochuc@x1.example")
+    loose = client.get("/classes/records").get_data(as_text=True)
+    assert "X1-01" in loose and "Lý do: Không có danh sách" in loose
+    assert "SNV-01" not in loose  # another unit's
+    in_class = client.get(f"/classes/{class_by(CLASS_B).id}").get_data(as_text=True)
+    assert "Lý do: Thiếu quyết định mở lớp" in in_class and "X1-09" in in_class
 
 
 def test_a_freeze_keeps_the_split_and_names_a_later_rejection(commune, reviewer):
