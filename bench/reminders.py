@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
         db_path, courses_dir, stats = build_province(directory, args.rows)
         stats.update(add_recipients(db_path, courses_dir))
         log(f"built in {time.perf_counter() - began:.1f} s: {stats}")
+    try:
+        return 0 if measure(db_path, courses_dir) else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def measure(db_path: Path, courses_dir: Path) -> bool:
     ok = True
     for label, day in (("report_day", AS_OF), ("heavy_day", HEAVY_DAY)):
         first = run_child(db_path, courses_dir, day, fresh=True)
@@ -146,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         bench(f"reminders_{label}_second_run_queued", queued_again, "messages", "0",
               queued_again == 0)
         ok &= seconds_ok and memory_ok and queued_again == 0
-    return 0 if ok else 1
+    return ok
 
 
 if __name__ == "__main__":
