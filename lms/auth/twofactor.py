@@ -1,7 +1,8 @@
 """Two-factor sign-in: time-based one-time codes (TOTP, RFC 6238) and recovery codes.
 
-Admins and unit HR officers (``REQUIRED_ROLES``) see the personal data of whole
-units: after the password they must set up an authenticator app, or enter its code,
+Admins, unit HR officers and province reviewers (``REQUIRED_ROLES``) see the personal
+data of whole units (a reviewer: every declared record and scan of the province):
+after the password they must set up an authenticator app, or enter its code,
 before any other page opens (the gate is ``lms.account.views.require_second_factor``).
 Everyone else may turn it on from "Tài khoản của tôi".
 
@@ -49,7 +50,7 @@ from lms.util.time import utcnow
 
 log = logging.getLogger("lms.auth")
 
-REQUIRED_ROLES = ("admin", "unit_manager")
+REQUIRED_ROLES = ("admin", "unit_manager", "province_reviewer")
 PERIOD = 30
 DIGITS = 6
 # The step before now is accepted too (a code typed as it changed, a phone clock a few
