@@ -47,7 +47,7 @@ def freeze(unit: Unit, as_of: date, cycle: str = "all", structure: str = "as-of"
                                               today=today),
         frozen_on=today)
     data = {name: fmt.render(file) for name, fmt in exports.FORMATS.items()}
-    counted = [list(row) for row in counted_officials(unit, as_of, cycle, structure, today)]
+    counted = _compressed_json(counted_officials(unit, as_of, cycle, structure, today))
     if user is None and current_user and getattr(current_user, "is_authenticated", False):
         user = current_user._get_current_object()
     label = (f"{user.full_name} <{user.email}>" if user is not None and user.email
@@ -58,7 +58,7 @@ def freeze(unit: Unit, as_of: date, cycle: str = "all", structure: str = "as-of"
         frozen_by_label=label[:255], officials_total=report.root.officials_total,
         officials_trained=report.root.officials_trained,
         figures=json.dumps(exports.report_json(report, unit.code), ensure_ascii=False),
-        counted=zlib.compress(json.dumps(counted, separators=(",", ":")).encode(), 6),
+        counted=counted,
         csv_data=data["csv"], xlsx_data=data["xlsx"], json_data=data["json"],
         csv_sha256=hashlib.sha256(data["csv"]).hexdigest(),
         xlsx_sha256=hashlib.sha256(data["xlsx"]).hexdigest(),
@@ -78,6 +78,19 @@ def freeze(unit: Unit, as_of: date, cycle: str = "all", structure: str = "as-of"
                              "json": record.json_sha256}})
     db.session.flush()
     return record
+
+
+def _compressed_json(rows) -> bytes:
+    """A JSON list of ``rows`` (tuples), compressed as it is written: a province's
+    100,000 rows never stand in memory as Python lists and one JSON string."""
+    compressor = zlib.compressobj(6)
+    parts = [compressor.compress(b"[")]
+    for number, row in enumerate(rows):
+        text = ("," if number else "") + json.dumps(list(row), separators=(",", ":"))
+        parts.append(compressor.compress(text.encode()))
+    parts.append(compressor.compress(b"]"))
+    parts.append(compressor.flush())
+    return b"".join(parts)
 
 
 def frozen_for(unit_ids: list[int] | None = None) -> list[FrozenReport]:
