@@ -24,13 +24,14 @@ ACTIONS = (
     "data.download", "token.create", "token.revoke", "token.use", "activation.create",
     "activation.use", "twofactor.enable", "twofactor.disable", "twofactor.reset",
     "twofactor.recovery_codes", "twofactor.recovery_used", "report.freeze",
-    "report.frozen_download",
+    "report.frozen_download", "account.verify_name",
     "password.reset", "activation.email",
     "training.verify", "training.reject", "training.evidence",
 )
 # What the filter on /admin/audit shows for an action (the action itself if absent).
 ACTION_LABELS = {
     "report.freeze": _l("Chốt số liệu báo cáo"),
+    "account.verify_name": _l("Xác minh họ tên người học"),
     "report.frozen_download": _l("Tải báo cáo đã chốt"),
     "twofactor.enable": _l("Bật xác thực hai bước"),
     "twofactor.disable": _l("Tắt xác thực hai bước"),

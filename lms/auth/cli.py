@@ -22,6 +22,24 @@ def deactivate(identifier: str) -> None:
     click.echo(f"{user.full_name} can no longer sign in; their sessions have ended.")
 
 
+@users_cli.command("verify-name")
+@click.argument("identifier")
+def verify_name(identifier: str) -> None:
+    """Confirm a learner's name against an identity document seen in person: their
+    certificates stop saying "tự khai" (self-declared)."""
+    from lms.audit import logic as audit
+    from lms.util.time import utcnow
+
+    user = logic.find_by_identifier(identifier)
+    if user is None:
+        raise click.ClickException(f"no account {identifier!r}")
+    user.name_verified_at = utcnow()
+    audit.record("account.verify_name", target=f"{user.full_name} ({identifier})",
+                 detail={"user": user.id, "name": user.full_name})
+    db.session.commit()
+    click.echo(f"{user.full_name}: name verified; certificates no longer say self-declared.")
+
+
 @users_cli.command("create-admin")
 @click.argument("email")
 @click.option("--name", default="Quản trị hệ thống", help="Full name shown in the app.")

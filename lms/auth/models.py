@@ -68,6 +68,14 @@ class User(UserMixin, db.Model):
     # A new email address waiting for its owner to confirm it; the old one is used
     # (and signs in) until then.
     pending_email: Mapped[str | None] = mapped_column(String(255))
+    # When someone who saw an identity document confirmed the name (an admin or HR
+    # officer: `users verify-name`). Until then a citizen's or business's certificate
+    # says the name is self-declared ("tự khai").
+    name_verified_at: Mapped[datetime | None]
+
+    @property
+    def name_self_declared(self) -> bool:
+        return self.role in ("citizen", "business") and self.name_verified_at is None
     pending_email_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()

@@ -57,6 +57,7 @@ def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_ser
     page.get_by_role("link", name="Xem chứng nhận").click()
     code = page.locator(".cert-code strong").inner_text()
     assert page.get_by_text("Lò Thị Mai").is_visible()
+    assert page.get_by_text("(tự khai)").is_visible()  # a citizen's name is self-declared
     shot(page, "journey1-certificate")
 
     page.get_by_role("button", name="Đăng xuất").click()
