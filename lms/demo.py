@@ -277,9 +277,9 @@ def print_logins() -> None:
     click.echo(f"  {'official':<12} {DEMO_OFFICIAL} or canbo@lms.example  password: "
                f"{DEMO_PASSWORD}   (Hồ Thị Minh Châu, a commune leader)")
     click.echo("")
-    click.echo("Admin and HR officers also ask for a two-factor code after the password. Add "
-               f"the key {DEMO_TOTP_SECRET} to an authenticator app (time-based), or print "
-               "the current code with:")
+    click.echo("Admins, HR officers and the reviewer also enter a two-factor code after the "
+               f"password. Add the key {DEMO_TOTP_SECRET} to an authenticator app (time-based), "
+               "or print the current code with:")
     click.echo(f"  .venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{DEMO_TOTP_SECRET}')"
                ".now())\"")
     click.echo("")
