@@ -94,6 +94,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for name, function in FILTERS.items():
         app.add_template_filter(function, name)
 
+    # Listeners and registries that live beside what they extend.
+    import lms.auth.leavers  # noqa: F401  (officials who leave lose roles and sessions)
+    import lms.org.changes  # noqa: F401  (the "unit_changes" importer)
     from lms.cli import register_cli
 
     register_cli(app)

@@ -16,6 +16,7 @@ from lms.audit import logic as audit
 from lms.auth.models import User
 from lms.extensions import db
 from lms.org.models import Official
+from lms.org.signals import officials_left
 
 
 def may_sign_in(user: User) -> bool:
@@ -46,3 +47,8 @@ def retire(official_ids: Iterable[int]) -> int:
                                      "reason": "left"})
     db.session.flush()
     return changed
+
+
+@officials_left.connect
+def _on_officials_left(_sender, official_ids: Iterable[int], **_extra) -> None:
+    retire(official_ids)

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from lms.extensions import db
 from lms.org.models import PERIOD_FIELDS, Official, OfficialPeriod, Unit, UnitPeriod
+from lms.org.signals import officials_left
 
 STRUCTURES = ("as-of", "current")
 
@@ -258,9 +259,8 @@ def apply_current(today: date) -> tuple[int, int]:
         db.session.execute(update(Official), official_changes[start:start + 5000])
     db.session.flush()
     left = [c["id"] for c in official_changes if c["status"] == "left"]
-    if left:  # a leaving planned for today: their accounts lose roles and sessions
-        from lms.auth.leavers import retire
-        retire(left)
+    if left:  # a leaving planned for today (lms.auth.leavers ends their roles)
+        officials_left.send(None, official_ids=left)
     return len(unit_changes), len(official_changes)
 
 

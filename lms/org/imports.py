@@ -28,6 +28,7 @@ from lms.learning.requirements import refresh_requirements
 from lms.org.labels import category_names, level_names, review_status_names, status_names
 from lms.org.logic import is_within
 from lms.org.models import PERIOD_FIELDS, Official, OfficialPeriod, Unit, UnitPeriod
+from lms.org.signals import officials_left
 from lms.org.tabular import (
     CellError,
     Column,
@@ -602,9 +603,8 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
         touched.update({ids[code]: periods for code, periods in new_periods.items()})
     _write_periods(touched)
     db.session.flush()
-    if newly_left:
-        from lms.auth.leavers import retire
-        retire(newly_left)
+    if newly_left:  # lms.auth.leavers takes their roles and sessions
+        officials_left.send(None, official_ids=newly_left)
     refresh_requirements(today, since=min(effective, today))
     result.applied = True
     return result
@@ -975,14 +975,12 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
     return result
 
 
-# kind -> importer; lms.org.changes adds "unit_changes".
+# kind -> importer; lms.org.changes adds "unit_changes" (imported by create_app).
 IMPORTERS = {"units": import_units, "officials": import_officials, "training": import_training}
 
 
 def run_import(kind: str, filename: str, data: bytes, **options: Any) -> ImportResult:
     """Run the ``kind`` importer; an applied import is written to the audit log."""
-    import lms.org.changes  # noqa: F401  (registers its importer)
-
     result = IMPORTERS[kind](filename, data, **options)
     if result.ok and not options.get("dry_run"):
         detail: dict[str, Any] = {"kind": kind, "rows": result.rows, **result.counts,
