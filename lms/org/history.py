@@ -20,19 +20,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import func, select, update
 
 from lms.extensions import db
+from lms.org.logic import recompute_paths, valid_on
 from lms.org.models import PERIOD_FIELDS, Official, OfficialPeriod, Unit, UnitPeriod
 from lms.org.signals import officials_left
 
 STRUCTURES = ("as-of", "current")
-
-
-def valid_on(valid_from, valid_to, day: date) -> ColumnElement[bool]:
-    """SQL: the period [valid_from, valid_to] (None = open) contains ``day``."""
-    return and_(or_(valid_from.is_(None), valid_from <= day),
-                or_(valid_to.is_(None), valid_to >= day))
 
 
 def covers(valid_from: date | None, valid_to: date | None, day: date) -> bool:
@@ -216,8 +211,6 @@ def apply_current(today: date) -> tuple[int, int]:
     """Copy the periods valid on ``today`` into the units and officials rows (what
     every page about today reads), including planned changes whose day has come.
     Returns how many units and officials changed. Set-based; flushes."""
-    from lms.org.logic import recompute_paths
-
     history = UnitHistory.load()
     unit_rows = {row.id: row for row in db.session.execute(
         select(Unit.id, Unit.name, Unit.level, Unit.parent_id))}

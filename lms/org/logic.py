@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from lms.extensions import db
 from lms.org.models import LEVELS, Official, Unit, UnitPeriod
@@ -26,10 +26,14 @@ def create_unit(code: str, name: str, level: str, parent: Unit | None = None) ->
     return unit
 
 
-def exists_today(today: date, column=None) -> ColumnElement[bool]:
-    """SQL: the unit exists on ``today`` (not merged, abolished or only planned)."""
-    from lms.org.history import valid_on
+def valid_on(valid_from, valid_to, day: date) -> ColumnElement[bool]:
+    """SQL: the period [valid_from, valid_to] (None = open) contains ``day``."""
+    return and_(or_(valid_from.is_(None), valid_from <= day),
+                or_(valid_to.is_(None), valid_to >= day))
 
+
+def exists_today(today: date) -> ColumnElement[bool]:
+    """SQL: the unit exists on ``today`` (not merged, abolished or only planned)."""
     return valid_on(Unit.valid_from, Unit.valid_to, today)
 
 
