@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,12 +19,10 @@ from lms.org.models import Official, Unit
 from lms.util.i18n import mark
 from lms.util.text import neutralise
 from lms.util.time import utcnow
+from lms.util.tokens import token_hash as _hash
 
 VALID_FOR = timedelta(days=7)
 
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def officials_without_password(unit: Unit) -> list[Official]:

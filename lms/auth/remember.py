@@ -29,6 +29,7 @@ from sqlalchemy import delete, select, update
 from lms.auth.models import REMEMBER_ROLES, RememberToken, User
 from lms.extensions import db
 from lms.util.time import utcnow
+from lms.util.tokens import token_hash as _hash
 
 COOKIE_NAME = "lms_remember"
 ROTATION_GRACE = timedelta(seconds=30)
@@ -43,9 +44,6 @@ def can_remember(user: User) -> bool:
 def lifetime() -> timedelta:
     return timedelta(days=current_app.config["LMS_REMEMBER_DAYS"])
 
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _signer() -> Signer:

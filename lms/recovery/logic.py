@@ -6,7 +6,6 @@ request that fails (and rolls back) mails nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -21,6 +20,7 @@ from lms.extensions import db
 from lms.mail import logic as mail
 from lms.recovery.models import PASSWORD_RESET, VERIFY_EMAIL, EmailLink
 from lms.util.time import utcnow
+from lms.util.tokens import token_hash as _hash
 
 RESET_VALID_FOR = timedelta(hours=1)
 VERIFY_VALID_FOR = timedelta(days=7)
@@ -37,9 +37,6 @@ class LinkError(Exception):
         super().__init__(message)
         self.message = message
 
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _issue(user: User, purpose: str, email: str, valid_for: timedelta) -> tuple[EmailLink, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select
@@ -12,12 +11,10 @@ from lms.extensions import db
 from lms.org.models import Unit
 from lms.reports.models import ApiToken
 from lms.util.time import utcnow
+from lms.util.tokens import token_hash as _hash
 
 PREFIX = "lms_"
 
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_token(unit: Unit, name: str) -> tuple[ApiToken, str]:
