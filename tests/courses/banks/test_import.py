@@ -13,7 +13,7 @@ import yaml
 from lms.courses.banks.gift import read_gift
 from lms.courses.banks.moodlexml import read_moodle_xml
 from lms.courses.loader import check_courses
-from tests.builders import write_course, write_file
+from tests.builders import write_course
 
 SLUG = "ky-nang-so-co-ban"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA"
@@ -190,22 +190,7 @@ def test_merge_keeps_the_hand_written_quiz_and_its_comments(runner, tmp_path, co
 
 
 def test_a_changed_question_is_replaced_in_place(runner, tmp_path, courses_dir):
-    course = write_file(courses_dir / SLUG / "quiz.yml", """
-        pass_percent: 80
-        questions:
-          - id: mot
-            type: single
-            text: Câu một?
-            choices: ["A", "B"]
-            answer: 0
-            explanation: Giải thích viết tay.   # giữ lại
-          - id: hai
-            type: true_false
-            text: Câu hai?
-            answer: true
-            explanation: Đúng.
-        """).parent
-    write_course(courses_dir, SLUG, quiz=None)
+    course = write_course(courses_dir, SLUG, quiz=None)
     (course / "quiz.yml").write_text(textwrap.dedent("""\
         pass_percent: 80
         questions:
