@@ -10,7 +10,10 @@ from lms.extensions import db
 from lms.org.models import Unit
 from lms.util.time import utcnow
 
-ROLES = ("admin", "unit_manager", "official", "citizen", "business", "province_reviewer")
+ROLES = ("admin", "unit_manager", "official", "citizen", "business", "province_reviewer",
+         "community_helper")
+# A member of a commune's community digital team (tổ công nghệ số cộng đồng, lms/community):
+# scoped like a unit manager, by ``unit_id`` (the commune, no subtree).
 # Who reviews classroom training records for the province (lms/review): admins, and
 # province reviewers, who see the review queue and the evidence but none of HR's pages.
 REVIEW_ROLES = ("admin", "province_reviewer")
