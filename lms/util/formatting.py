@@ -24,4 +24,11 @@ def number_vi(value: int | float | None) -> str:
     return format_decimal(value or 0)
 
 
-FILTERS = {"date_vi": date_vi, "datetime_vi": datetime_vi, "number_vi": number_vi}
+def percent_vi(value: int | float | None) -> str:
+    """A percentage as people write it: 80%, 82,5% in Vietnamese (82.5% in English);
+    never "80.0%"."""
+    return format_decimal(value or 0, "#,##0.#") + "%"
+
+
+FILTERS = {"date_vi": date_vi, "datetime_vi": datetime_vi, "number_vi": number_vi,
+           "percent_vi": percent_vi}
