@@ -3,7 +3,15 @@
 from lms.audit.models import AuditEvent  # noqa: F401
 from lms.auth.models import ActivationToken, RememberToken, User  # noqa: F401
 from lms.auth.twofactor import RecoveryCode, TwoFactor  # noqa: F401
+from lms.community.models import (  # noqa: F401
+    ClassAttendance,
+    CommunePopulation,
+    CommunityClass,
+    InPersonRegistration,
+    TeamMember,
+)
 from lms.courses.models import Course, Lesson  # noqa: F401
+from lms.documents.models import Signatory  # noqa: F401
 from lms.learning.models import (  # noqa: F401
     Completion,
     ExternalTraining,
