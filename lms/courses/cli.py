@@ -24,12 +24,20 @@ def _root(path: str | None) -> Path:
 @click.option("--warnings", "show_warnings", is_flag=True,
               help="Also list what is allowed but worth a look (file:line: warning: ...), "
                    "such as imported questions without an explanation.")
-def check_command(path: str | None, show_warnings: bool) -> None:
-    """Validate every course folder; print file:line: problem for each error."""
-    result = check_courses(_root(path))
-    if show_warnings:
+@click.option("--strict", is_flag=True,
+              help="Exit with status 1 when there is any warning (currency or --warnings "
+                   "kind), not only on problems. For CI and before publishing.")
+def check_command(path: str | None, show_warnings: bool, strict: bool) -> None:
+    """Validate every course folder; print file:line: problem for each error.
+
+    Currency warnings (review date, sources, '## Nguồn', superseded documents) are
+    always printed, as file:line: currency: ..."""
+    result = check_courses(_root(path), today=local_today())
+    if show_warnings or strict:
         for warning in result.warnings:
             click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}")
+    for finding in result.currency:
+        click.echo(f"{finding.file}:{finding.line}: currency: {finding.message}")
     for problem in result.problems:
         click.echo(str(problem))
     if result.problems:
@@ -38,8 +46,14 @@ def check_command(path: str | None, show_warnings: bool) -> None:
     lessons = sum(len(c.lessons) for c in result.courses)
     quizzes = sum(1 for c in result.courses if c.quiz)
     click.echo(f"OK: {len(result.courses)} course(s), {lessons} lesson(s), {quizzes} quiz(zes).")
-    if result.warnings and not show_warnings:
+    if result.currency:
+        click.echo(f"{len(result.currency)} currency warning(s): the content may be out of "
+                   "date (see above).")
+    if result.warnings and not (show_warnings or strict):
         click.echo(f"{len(result.warnings)} warning(s): see them with --warnings.")
+    if strict and (result.warnings or result.currency):
+        click.echo("Warnings found (--strict).", err=True)
+        raise SystemExit(1)
 
 
 @courses_cli.command("sync")

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from lms.courses import currency
 from lms.courses.competencies import COMPETENCIES
 from lms.courses.problems import Problem
 from lms.courses.yamlfile import YamlFile
@@ -24,7 +26,7 @@ MAX_DAYS = 36_500
 QUESTION_TYPES = tuple(REGISTRY)  # lms/learning/questions: one module per type
 COURSE_KEYS = {
     "title", "summary", "audiences", "hours", "required_for", "due_days",
-    "valid_days", "tags", "competencies",
+    "valid_days", "tags", "competencies", "reviewed_on", "sources",
 }
 RULE_KEYS = {"audience", "leaders", "it_officers", "levels"}
 QUIZ_KEYS = {"pass_percent", "max_attempts", "shuffle", "questions", "draw",
@@ -64,24 +66,38 @@ class CheckResult:
     # Not errors: what `courses check --warnings` lists (questions without an
     # explanation in a quiz whose explanations are optional).
     warnings: list[Problem] = field(default_factory=list)
+    # Is the content current (lms/courses/currency.py)? A review date, legal sources,
+    # a '## Nguồn' section per lesson, no superseded document cited as current.
+    currency: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def check_courses(root: Path) -> CheckResult:
-    """Load every course folder under ``root`` and collect every problem."""
+def check_courses(root: Path, today: date | None = None) -> CheckResult:
+    """Load every course folder under ``root`` and collect every problem.
+
+    Files beside the folders are not courses; ``superseded.yml`` among them lists
+    replaced documents for the currency warnings (as of ``today``)."""
     result = CheckResult()
     root = Path(root)
     if not root.is_dir():
         result.problems.append(Problem(root, 1, "courses folder not found"))
         return result
+    today = today or date.today()
+    superseded = currency.load_superseded(root, result.problems)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         course, problems = load_course(folder, result.warnings)
         result.problems.extend(problems)
         if course is not None and not problems:
             result.courses.append(course)
+            result.currency.extend(currency.course_warnings(
+                folder / "course.yml", YamlFile(folder / "course.yml"), course.meta,
+                superseded, today))
+            for lesson in course.lessons:
+                result.currency.extend(currency.lesson_warnings(
+                    lesson.file, lesson.markdown, superseded, today))
     return result
 
 
@@ -194,6 +210,7 @@ def _check_course_yml(doc: YamlFile, problems: list[Problem]) -> dict[str, Any] 
                 if value not in known:
                     problem(f"unknown competency '{value}' (known: {', '.join(known)})", key, i)
         meta[key] = list(values)
+    meta.update(currency.check_review_meta(data, problem))
     return meta if not any(p.file == doc.path for p in problems) else None
 
 

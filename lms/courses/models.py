@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
@@ -50,6 +50,11 @@ class Course(db.Model):
     quiz_pool_questions: Mapped[int] = mapped_column(default=0, server_default="0")
     quiz_cooldown_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     quiz_time_limit_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    # course.yml's reviewed_on (when the content was last checked against the law)
+    # and sources (the documents it rests on: number, title, issued and effective as
+    # ISO dates, url), shown on the course page.
+    reviewed_on: Mapped[date | None]
+    sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="course", order_by="Lesson.position"
@@ -58,6 +63,15 @@ class Course(db.Model):
     @property
     def has_quiz(self) -> bool:
         return self.quiz_questions > 0
+
+    @property
+    def source_list(self) -> list[dict[str, Any]]:
+        """The sources with their dates as dates again (JSON keeps them as text)."""
+        return [
+            {**source, **{key: date.fromisoformat(source[key]) if source.get(key) else None
+                          for key in ("issued", "effective")}}
+            for source in self.sources or ()
+        ]
 
     @property
     def audience_list(self) -> list[str]:

@@ -78,6 +78,12 @@ def _apply(course: Course, source: CourseSource, stamp: datetime) -> None:
     course.required_for = meta["required_for"]
     course.due_days = meta["due_days"]
     course.valid_days = meta["valid_days"]
+    course.reviewed_on = meta.get("reviewed_on")
+    course.sources = [
+        {**source, **{key: source[key].isoformat() if source.get(key) else None
+                      for key in ("issued", "effective")}}
+        for source in meta.get("sources") or ()
+    ]
     course.quiz = source.quiz
     # What the pages show, so that none loads the quiz or the lessons to count them.
     course.lesson_count = len(source.lessons)

@@ -31,7 +31,8 @@ def test_unknown_course_key_names_its_line(tmp_path):
         """)
     assert problems_of(tmp_path) == [
         f"{folder / 'course.yml'}:4: unknown key 'requried_for' (expected one of: audiences, "
-        "competencies, due_days, hours, required_for, summary, tags, title, valid_days)"
+        "competencies, due_days, hours, required_for, reviewed_on, sources, summary, tags, title, "
+        "valid_days)"
     ]
 
 
