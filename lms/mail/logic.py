@@ -123,11 +123,13 @@ def queue(key: str, to: str, template: str, *, name: str | None = None,
 # text it is not compiled again for every message (reminders queue many).
 _COLUMNS = ("key", "to_address", "to_name", "subject", "text_body", "html_body", "headers",
             "created_at", "send_after", "attempts")
-_INSERT_IGNORING_DUPLICATES = text(
-    f"INSERT INTO outbox_messages ({', '.join(_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
-    "ON CONFLICT (key) DO NOTHING RETURNING id"
-).bindparams(bindparam("created_at", type_=DateTime()), bindparam("send_after", type_=DateTime()))
+_INSERT_SQL = (f"INSERT INTO outbox_messages ({', '.join(_COLUMNS)}) "
+               f"VALUES ({', '.join(':' + c for c in _COLUMNS)}) "
+               "ON CONFLICT (key) DO NOTHING")
+_DATES = (bindparam("created_at", type_=DateTime()), bindparam("send_after", type_=DateTime()))
+_INSERT_IGNORING_DUPLICATES = text(_INSERT_SQL + " RETURNING id").bindparams(*_DATES)
+# The same without RETURNING, for lms.mail.bulk's executemany of a thousand rows.
+INSERT_MANY_IGNORING_DUPLICATES = text(_INSERT_SQL).bindparams(*_DATES)
 
 
 # --- what the outbox looks like --------------------------------------------------------

@@ -32,6 +32,7 @@ from lms.learning.evidence import counted_statuses
 from lms.learning.models import Completion, ExternalTraining, Requirement
 from lms.learning.requirements import courses_with_rules, rules_condition
 from lms.mail import logic as mail
+from lms.mail.bulk import BulkQueue
 from lms.mail.models import OutboxMessage
 from lms.org.models import Official, Unit
 
@@ -247,30 +248,47 @@ def _queued_keys(groups: list[list[str]]) -> set[str]:
     return found
 
 
+def _variant(item: Item) -> tuple:
+    return (item.course_id, item.title, item.slug, item.event, item.on, item.week)
+
+
 def queue_learner_reminders(today: date, result: RunResult) -> None:
+    """Queue everyone's reminders: each distinct message (course, event, date) is
+    rendered once and personalised (lms/mail/bulk.py), rows inserted in batches."""
     courses_url = mail.external_url("learning.my_learning")
+    course_urls: dict[str, str] = {}
     learners = due_learners(today)
     queued = _queued_keys([_keys(learner, today) for learner in learners])
+    reminders, summaries = BulkQueue(), BulkQueue()
     for learner in learners:
         result.learners += 1
-        if all(key in queued for key in _keys(learner, today)):
+        keys = _keys(learner, today)
+        if all(key in queued for key in keys):
             continue  # already queued by an earlier run: not even rendered
         link, headers = unsubscribe_headers(learner.user_id)
-        common = {"name": learner.name, "headers": headers, "unsubscribe_link": link,
-                  "courses_url": courses_url, "today": today}
+        personal = {"unsubscribe_link": link}
         if learner.choice == "weekly":
-            key = f"reminder-weekly:{learner.user_id}:{iso_week(today)}"
             items = sorted(learner.items, key=lambda i: (i.on, i.title))
-            if mail.queue(key, learner.email, "reminder_weekly", items=items,
-                          week=iso_week(today), **common):
-                result.summaries += 1
+            summaries.add(keys[0], learner.email, "reminder_weekly", name=learner.name,
+                          personal=personal, headers=headers,
+                          variant=(today, tuple(_variant(i) for i in items)),
+                          items=items, week=iso_week(today), courses_url=courses_url,
+                          today=today)
             continue
-        for item in learner.items:
-            key = f"reminder:{learner.user_id}:{item.course_id}:{item.event}:{item.key_part}"
-            if mail.queue(key, learner.email, "reminder", item=item,
-                          course_url=mail.external_url("courses.course", slug=item.slug),
-                          **common):
-                result.reminders += 1
+        for key, item in zip(keys, learner.items, strict=True):
+            if key in queued:
+                continue
+            if item.slug not in course_urls:
+                course_urls[item.slug] = mail.external_url("courses.course", slug=item.slug)
+            reminders.add(key, learner.email, "reminder", name=learner.name,
+                          personal=personal, headers=headers,
+                          variant=(today, _variant(item)), item=item,
+                          course_url=course_urls[item.slug], courses_url=courses_url,
+                          today=today)
+    reminders.flush()
+    summaries.flush()
+    result.reminders += reminders.queued
+    result.summaries += summaries.queued
 
 
 # --- managers' digests -----------------------------------------------------------------
