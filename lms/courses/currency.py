@@ -26,11 +26,13 @@ documents replaced by newer ones::
 The rule ``courses check`` applies (from ``since`` on; before that the old document
 is still the one in force):
 
-- a superseded number in ``course.yml``'s ``sources`` or inside a lesson's
-  ``## Nguồn`` section is always cited as current: a warning;
-- elsewhere in a lesson, a line (a Markdown paragraph or list item) may name the
-  old number only as history, which it shows by also saying one of
-  ``HISTORICAL_WORDS`` ("được thay thế", "trước đây", "hết hiệu lực", ...);
+- a superseded number in ``course.yml``'s ``sources`` is cited as current: a
+  warning (list the new document instead);
+- in a lesson (``## Nguồn`` included), a line (a Markdown paragraph, list item or
+  table row) may name the old number only as history, which it shows by also
+  saying so (``HISTORICAL``: "thay thế", "thay cho", "(thay ...", "trước đây",
+  "hết hiệu lực", "bãi bỏ", "không còn", "cũ", ...), e.g. "- Luật ... số
+  117/2025/QH15 ..., hiệu lực từ 01/3/2026 (thay thế Luật số 29/2018/QH14)";
   otherwise a warning;
 - numbers are matched whole ("13/2023/NĐ-CP" does not match "113/2023/NĐ-CP"),
   ignoring case and the Đ/D spelling.
@@ -59,10 +61,9 @@ SUPERSEDED_FILE = "superseded.yml"
 SOURCE_KEYS = {"number", "title", "issued", "effective", "url"}
 SUPERSEDED_KEYS = {"old", "old_title", "new", "new_title", "since"}
 # Words that mark a line naming an old document as history, not as the rule in force.
-HISTORICAL_WORDS = (
-    "thay thế", "được thay", "trước đây", "trước ngày", "hết hiệu lực", "bãi bỏ",
-    "không còn", "đã bỏ", "văn bản cũ",
-)
+HISTORICAL = re.compile(
+    r"thay thế|thay cho|được thay|\(thay |trước đây|trước ngày|hết hiệu lực|bãi bỏ|"
+    r"không còn|đã bỏ|\bcũ\b", re.IGNORECASE)
 SOURCES_HEADING = re.compile(r"^##\s+Nguồn\s*$")
 HEADING = re.compile(r"^#{1,2}\s")
 
@@ -280,10 +281,10 @@ def lesson_warnings(path: Path, markdown: str, superseded: list[Superseded],
         for entry, pattern in in_force:
             if not pattern.search(folded):
                 continue
+            if HISTORICAL.search(line):
+                continue
             if in_sources:
                 why = "is listed in '## Nguồn' as a document the lesson relies on"
-            elif any(word in line.lower() for word in HISTORICAL_WORDS):
-                continue
             else:
                 why = ("is cited as current (to mention it as history, say so on the same "
                        "line: 'trước đây', 'được thay thế', 'hết hiệu lực')")
