@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.learning.views import bp as learning_bp
     from lms.mail.views import bp as mail_bp
     from lms.main.views import bp as main_bp
+    from lms.offline.views import bp as offline_bp
     from lms.org.views import bp as org_bp
     from lms.privacy.views import bp as privacy_bp
     from lms.recovery.views import bp as recovery_bp
@@ -88,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(mail_bp)
     app.register_blueprint(recovery_bp)
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(offline_bp)
     app.add_template_filter(local_time_text, "local_time")
     from lms.util.formatting import FILTERS
 

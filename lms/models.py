@@ -20,6 +20,7 @@ from lms.learning.models import (  # noqa: F401
     Requirement,
 )
 from lms.mail.models import OutboxMessage, UndeliverableAddress  # noqa: F401
+from lms.offline.models import OfflineDraw, OfflineSubmission  # noqa: F401
 from lms.org.models import Official, PendingImport, Unit  # noqa: F401
 from lms.recovery.models import EmailLink  # noqa: F401
 from lms.reports.models import ApiToken  # noqa: F401

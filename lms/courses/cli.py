@@ -81,6 +81,33 @@ def sync_command(path: str | None) -> None:
     )
 
 
+@courses_cli.command("pack")
+@click.argument("slug")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="The zip file to write (e.g. ky-nang-so.zip).")
+def pack_command(slug: str, output: str) -> None:
+    """Write a published course as static HTML in a zip (at most 1 MB), for learning
+    rooms without internet: unzip and open index.html (lms/offline/pack.py)."""
+    from sqlalchemy import select
+
+    from lms.courses.models import Course
+    from lms.offline.pack import PackTooLarge, build_pack
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug,
+                                                    Course.is_published.is_(True)))
+    if course is None:
+        click.echo(f"{slug}: no published course with this slug (run `flask courses sync`?).",
+                   err=True)
+        raise SystemExit(1)
+    try:
+        pack = build_pack(course)
+    except PackTooLarge as error:
+        click.echo(f"{slug}: {error}", err=True)
+        raise SystemExit(1) from None
+    Path(output).write_bytes(pack.data)
+    click.echo(f"Wrote {output}: {len(pack.data) // 1024} KB, {course.title}.")
+
+
 # Question banks (GIFT, Aiken, Moodle XML): import-questions and export-questions.
 from lms.courses.banks.cli import register as _register_banks  # noqa: E402
 
