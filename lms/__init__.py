@@ -116,5 +116,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "current_user": current_user,
             "request_path": request.full_path.rstrip("?") if request else "/",
         }
+            "operator": {key: app.config["LMS_" + key.upper()] for key in (
+                "operator_name", "operator_address", "support_phone", "support_email",
+                "support_hours")},
 
     return app
