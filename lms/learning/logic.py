@@ -393,7 +393,8 @@ def _unsubmitted_attempt(user: User, course: Course) -> QuizAttempt | None:
 def question_history(user: User, course: Course) -> Seen:
     """How often the learner's attempts showed each question, in their current
     validity window (attempts opened since their latest completion of ``course``) and
-    in the one before (since the completion before that)."""
+    in the one before (since the completion before that), and when any attempt last
+    showed it."""
     ends = db.session.scalars(
         select(Completion.completed_at)
         .where(Completion.user_id == user.id, Completion.course_id == course.id)
@@ -406,6 +407,9 @@ def question_history(user: User, course: Course) -> Seen:
             select(QuizAttempt.started_at, QuizAttempt.questions)
             .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)):
         ids = [q["id"] for q in questions or ()]
+        for qid in ids:
+            if started_at > seen.last_shown.get(qid, started_at.min):
+                seen.last_shown[qid] = started_at
         if latest is None or started_at >= latest:
             seen.current.update(ids)
         elif before is None or started_at >= before:

@@ -15,8 +15,10 @@ attempt asks exactly the stated number per tag. Each attempt draws anew and
 prefers what the learner has seen least: first the questions seen fewest times
 in the current validity window (since their latest completion), then those seen
 fewest times in the previous window (a yearly refresher starts with what last
-year's attempts did not ask), then at random. So, within a window, no question is
-asked a second time before every question of its group has been asked once.
+year's attempts did not ask), then those never shown in any attempt, then the
+least recently shown (when the pool runs short, what was asked longest ago comes
+back first), then at random. So, within a window, no question is asked a second
+time before every question of its group has been asked once.
 
 Everything here is pure; ``lms.learning.logic`` reads the learner's history.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from random import Random
 from typing import Any
 
@@ -35,10 +38,11 @@ from lms.learning.questions.base import SLUG, is_int
 @dataclass
 class Seen:
     """How many attempts showed each question id: in the learner's current validity
-    window, and in the window before it."""
+    window, and in the window before it; and when any attempt last showed it."""
 
     current: Counter[str] = field(default_factory=Counter)
     previous: Counter[str] = field(default_factory=Counter)
+    last_shown: dict[str, datetime] = field(default_factory=dict)
 
 
 def questions_per_attempt(quiz: dict[str, Any]) -> int:
@@ -63,8 +67,9 @@ def draw_questions(quiz: dict[str, Any], rng: Random, seen: Seen | None = None
         groups = [(list(questions), draw)]
     chosen: set[str] = set()
     for candidates, count in groups:
-        ranked = sorted(candidates, key=lambda q: (seen.current[q["id"]],
-                                                   seen.previous[q["id"]], rng.random()))
+        ranked = sorted(candidates, key=lambda q: (
+            seen.current[q["id"]], seen.previous[q["id"]],
+            seen.last_shown.get(q["id"], datetime.min), rng.random()))
         chosen.update(q["id"] for q in ranked[:count])
     return [q for q in questions if q["id"] in chosen]
 

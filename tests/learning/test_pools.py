@@ -131,3 +131,46 @@ def test_the_attempt_stores_and_explains_exactly_what_it_showed(citizen_client, 
     explained = re.findall(r"Giải thích riêng của câu (\d+)\.", result)
     assert sorted(f"cau-{n}" for n in explained) == sorted(shown)
     assert result.count("Bạn trả lời chưa đúng.") == 3
+
+
+def expire(citizen, course, attempt, days_ago):
+    """``attempt`` led to a completion ``days_ago`` days back (a validity window ago)."""
+    attempt.started_at = utcnow() - timedelta(days=days_ago + 1)
+    completion = logic.record_completion(citizen, course, attempt,
+                                         on=date.today() - timedelta(days=days_ago))
+    completion.completed_at = utcnow() - timedelta(days=days_ago)
+    db.session.commit()
+
+
+def test_the_yearly_refresher_asks_what_no_earlier_year_asked_then_the_oldest(
+        app, courses_dir, citizen):
+    # Three years of a yearly course: the third year's first attempt asks neither last
+    # year's questions nor those of the year before (never-shown ones exist); once the
+    # pool runs short, what was shown longest ago comes back first.
+    course = pooled_course(courses_dir, n=6, draw=2)
+    rng = random.Random(5)
+    first_year = take(citizen, course, rng)
+    expire(citizen, course, db.session.scalar(select(QuizAttempt)), days_ago=800)
+    second_year = take(citizen, course, rng)
+    expire(citizen, course, db.session.scalar(
+        select(QuizAttempt).order_by(QuizAttempt.number.desc())), days_ago=400)
+    assert set(second_year).isdisjoint(first_year)
+    assert logic.current_completion(citizen, course) is None
+    third_year = take(citizen, course, rng)
+    assert set(third_year).isdisjoint(first_year + second_year)
+    # Everything has been shown once: the first year's questions (shown longest ago,
+    # and not last year) come before last year's.
+    assert set(take(citizen, course, rng)) == set(first_year)
+    history = logic.question_history(citizen, course)
+    assert history.last_shown[first_year[0]] > history.last_shown[second_year[0]]
+
+
+def test_equal_counts_prefer_the_least_recently_shown():
+    quiz = pool_quiz(4, draw=2)
+    now = utcnow()
+    seen = Seen(current=Counter({f"cau-{i}": 1 for i in range(4)}),
+                last_shown={"cau-0": now, "cau-1": now - timedelta(days=3),
+                            "cau-2": now - timedelta(days=2), "cau-3": now})
+    for seed in range(5):
+        assert [q["id"] for q in draw_questions(quiz, random.Random(seed), seen)] == [
+            "cau-1", "cau-2"]
