@@ -153,7 +153,7 @@ def load_demo(seed: int = 2026) -> None:
         user = auth.create_user(full_name=name, role=role, password=password, email=email,
                                 phone=phone, unit=units.get(unit_code) if unit_code else None)
         if role == "business":
-            user.tax_code, user.business_type = "2901234567", "cooperative"
+            user.tax_code, user.business_type = "2901234568", "cooperative"
         if twofactor.required(user):  # admins and HR officers sign in with a second factor
             twofactor.enable_known_secret(user, DEMO_TOTP_SECRET)
         accounts.setdefault(role, user)

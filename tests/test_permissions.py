@@ -282,6 +282,7 @@ MATRIX: list[Row] = [
     # Public pages.
     Row("/", "GET", everyone(200)),
     Row("/privacy", "GET", everyone(200)),
+    Row("/help", "GET", everyone(200)),
     Row("/healthz", "GET", everyone(200)),
     Row("/lang", "POST", everyone("/"), {"lang": "en", "next": "/"}),
     Row("/lang", "GET", everyone(405)),

@@ -72,8 +72,12 @@ class RegisterForm(FlaskForm):
         validators=[Optional(), Length(max=20)],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
-    unit_id = SelectField(_l("Xã, phường nơi bạn sống hoặc kinh doanh"), coerce=int,
-                          validators=[Optional()])
+    # Typed and picked from a list of the province's communes (<input list>: a
+    # browser without JavaScript or datalist support still takes the typed name,
+    # which the server matches without accents or case: lms.auth.views.register).
+    commune = StringField(_l("Xã, phường nơi bạn sống hoặc kinh doanh"),
+                          validators=[Optional(), Length(max=255)],
+                          render_kw={"list": "communes", "autocomplete": "off"})
     tax_code = StringField(_l("Mã số thuế"), validators=[Optional(), Length(max=20)],
                            render_kw={"inputmode": "numeric"})
     business_type = SelectField(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.audit import logic as audit
-from lms.auth import remember
+from lms.auth import remember, taxcode
 from lms.auth.models import BUSINESS_TYPES, ROLES, ActivationToken, User
 from lms.extensions import db
 from lms.org.models import Official, Unit
@@ -28,8 +28,6 @@ PASSWORD_MAX = 128
 COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 _PHONE_JUNK = re.compile(r"[\s.\-()]")
 _PHONE = re.compile(r"^0\d{9,10}$")
-# Mã số thuế: 10 digits, or 10-3 for a dependent unit (structure of Thông tư 105/2020/TT-BTC).
-TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
 
 
 class AccountError(ValueError):
@@ -164,35 +162,65 @@ class Registration:
     business_type: str | None = None
 
 
-def register_learner(data: Registration) -> User:
-    """A self-registered citizen or business account."""
+class AccountErrors(AccountError):
+    """Every rule a form broke at once (each an AccountError with its field), so the
+    form shows them all in one pass; reads as the first one."""
+
+    def __init__(self, errors: list[AccountError]) -> None:
+        first = errors[0]
+        super().__init__(first.template, first.field, **first.params)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return " ".join(error.message for error in self.errors)
+
+
+def registration_problems(data: Registration) -> list[AccountError]:
+    """Everything wrong with a registration, each with the field to show it on."""
+    problems: list[AccountError] = []
     if data.kind not in ("citizen", "business"):
-        raise AccountError(mark("Loại tài khoản không hợp lệ."), "kind")
+        problems.append(AccountError(mark("Loại tài khoản không hợp lệ."), "kind"))
     email = normalise_email(data.email)
     phone = normalise_phone(data.phone)
     if not email and not phone:
-        raise AccountError(mark("Hãy nhập email hoặc số điện thoại."), "email")
+        problems.append(AccountError(mark("Hãy nhập email hoặc số điện thoại."), "email"))
     if email and len(email) > 255:  # lower() can lengthen it: "İ" becomes two characters
-        raise AccountError(mark("Email dài tối đa 255 ký tự."), "email")
-    if email and not EMAIL.match(email):
-        raise AccountError(mark("Email không đúng dạng, ví dụ: ten@gmail.com."), "email")
+        problems.append(AccountError(mark("Email dài tối đa 255 ký tự."), "email"))
+    elif email and not EMAIL.match(email):
+        problems.append(AccountError(
+            mark("Email không đúng dạng, ví dụ: ten@gmail.com."), "email"))
+    elif email and find_by_identifier(email):
+        problems.append(AccountError(
+            mark("Email này đã được dùng cho một tài khoản khác."), "email"))
     if phone and not is_valid_phone(phone):
-        raise AccountError(mark("Số điện thoại gồm 10 hoặc 11 chữ số, bắt đầu bằng 0."), "phone")
-    if email and find_by_identifier(email):
-        raise AccountError(mark("Email này đã được dùng cho một tài khoản khác."), "email")
-    if phone and find_by_identifier(phone):
-        raise AccountError(mark("Số điện thoại này đã được dùng cho một tài khoản khác."),
-                           "phone")
-    check_password_policy(data.password)
+        problems.append(AccountError(
+            mark("Số điện thoại gồm 10 hoặc 11 chữ số, bắt đầu bằng 0."), "phone"))
+    elif phone and find_by_identifier(phone):
+        problems.append(AccountError(
+            mark("Số điện thoại này đã được dùng cho một tài khoản khác."), "phone"))
+    if data.password:  # an empty one is the form's to report
+        try:
+            check_password_policy(data.password)
+        except AccountError as error:
+            problems.append(error)
     if data.kind == "business":
-        if not (data.tax_code or "").strip():
-            raise AccountError(mark("Hãy nhập mã số thuế."), "tax_code")
-        if not TAX_CODE.match(data.tax_code.strip()):
-            raise AccountError(mark("Mã số thuế gồm 10 chữ số (đơn vị phụ thuộc: 10 chữ số, "
-                                    "dấu gạch ngang và 3 chữ số), ví dụ 2901234567."),
-                               "tax_code")
+        _code, message = taxcode.check(data.tax_code, data.business_type)
+        if message:
+            problems.append(AccountError(message, "tax_code"))
         if data.business_type not in BUSINESS_TYPES:
-            raise AccountError(mark("Hãy chọn loại hình."), "business_type")
+            problems.append(AccountError(mark("Hãy chọn loại hình."), "business_type"))
+    return problems
+
+
+def register_learner(data: Registration) -> User:
+    """A self-registered citizen or business account (AccountErrors: every problem)."""
+    problems = registration_problems(data)
+    if problems:
+        raise AccountErrors(problems)
+    email = normalise_email(data.email)
+    phone = normalise_phone(data.phone)
+    if data.kind == "business":
+        data.tax_code = taxcode.normalise(data.tax_code)
     user = User(
         full_name=data.full_name.strip(),
         email=email,
@@ -296,6 +324,9 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
                            role=role, roles=", ".join(ROLES))
     if role == "unit_manager" and unit is None:
         raise AccountError(mark("Vai trò unit_manager cần --unit MÃ_ĐƠN_VỊ."), "unit")
+    if role == "community_helper" and (unit is None or unit.level != "commune"):
+        raise AccountError(mark("Vai trò community_helper cần --unit MÃ_XÃ (một xã, phường)."),
+                           "unit")
     user = find_by_identifier(identifier)
     if user is None and "@" in identifier:
         # An email names an account, never a roster record: HR can type anything as an
@@ -316,7 +347,7 @@ def grant_role(identifier: str, role: str, unit: Unit | None = None) -> User:
         db.session.flush()
         official.user_id = user.id
     user.role = role
-    user.unit = unit if role == "unit_manager" else (user.unit if role in (
+    user.unit = unit if role in ("unit_manager", "community_helper") else (user.unit if role in (
         "citizen", "business") else None)
     end_sessions(user)
     # A link issued before this grant must not set the password of what is now a

@@ -20,7 +20,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME as FLASK_LOGIN_COOKIE
-from wtforms import SelectChoice
 
 from lms.auth import logic, remember, twofactor
 from lms.auth.activation import ActivationError, activate, find_token
@@ -36,6 +35,7 @@ from lms.org.logic import communes
 from lms.org.models import Official
 from lms.recovery.logic import send_verification
 from lms.util.i18n import mark
+from lms.util.text import fold
 from lms.util.time import utcnow
 from lms.util.urls import is_safe_next
 
@@ -288,36 +288,79 @@ def register():
         return redirect(url_for("learning.my_learning"))
     form = RegisterForm()
     units = communes()
-    form.unit_id.choices = [SelectChoice("0", _("— Chọn xã, phường —"))] + [
-        SelectChoice(str(u.id), u.name) for u in units
-    ]
-    if form.validate_on_submit():
-        unit = next((u for u in units if u.id == form.unit_id.data), None)
-        try:
-            user = logic.register_learner(
-                logic.Registration(
-                    kind=form.kind.data,
-                    full_name=form.full_name.data,
-                    email=form.email.data,
-                    phone=form.phone.data,
-                    password=form.password.data,
-                    unit=unit,
-                    tax_code=form.tax_code.data,
-                    business_type=form.business_type.data or None,
-                    consent_version=current_app.config["LMS_PRIVACY_NOTICE_VERSION"],
-                )
-            )
-        except logic.AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field or "full_name").errors.append(error.message)
-        else:
-            if user.email:  # verified by a link mailed with the same commit
-                send_verification(user, locale=str(get_locale()))
-            db.session.commit()
-            start_session(user)
-            flash(_("Đăng ký thành công. Chào mừng bạn!"), "success")
-            return redirect(url_for("courses.catalogue"))
-    return render_template("auth/register.html", form=form, has_communes=bool(units))
+    if form.is_submitted():
+        # Every problem in one pass: the form's own checks and the account rules
+        # (email, phone, password, tax code, commune), each on its field.
+        form_ok = form.validate()
+        unit, commune_error = _pick_commune(form.commune.data, units)
+        if commune_error:
+            form.commune.errors = [*form.commune.errors, commune_error]
+        registration = logic.Registration(
+            kind=form.kind.data or "",
+            full_name=form.full_name.data or "",
+            email=form.email.data,
+            phone=form.phone.data,
+            password=form.password.data or "",
+            unit=unit,
+            tax_code=form.tax_code.data,
+            business_type=form.business_type.data or None,
+            consent_version=current_app.config["LMS_PRIVACY_NOTICE_VERSION"],
+        )
+        problems = logic.registration_problems(registration)
+        for problem in problems:
+            target = getattr(form, problem.field or "full_name")
+            if problem.message not in target.errors:
+                target.errors = [*target.errors, problem.message]
+        if form_ok and not problems and not commune_error:
+            try:
+                user = logic.register_learner(registration)
+            except logic.AccountErrors as error:  # taken between the check and now
+                db.session.rollback()
+                for problem in error.errors:
+                    target = getattr(form, problem.field or "full_name")
+                    target.errors = [*target.errors, problem.message]
+            else:
+                if user.email:  # verified by a link mailed with the same commit
+                    send_verification(user, locale=str(get_locale()))
+                db.session.commit()
+                start_session(user)
+                flash(_("Đăng ký thành công. Chào mừng bạn!"), "success")
+                return redirect(url_for("courses.catalogue"))
+    return render_template("auth/register.html", form=form, communes=units)
+
+
+COMMUNE_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
+
+
+def _commune_key(name: str) -> str:
+    """A commune's name as matched: no accents or case, without "Xã"/"Phường"."""
+    folded = fold(name)
+    for prefix in COMMUNE_PREFIXES:
+        if folded.startswith(prefix):
+            return folded[len(prefix):]
+    return folded
+
+
+def _pick_commune(typed: str | None, units) -> tuple[object | None, str | None]:
+    """The commune a typed name means, or None and why not (with the names it could
+    be, so a browser without the suggestion list can still pick one)."""
+    typed = (typed or "").strip()
+    if not typed:
+        return None, None
+    exact = [u for u in units if u.name.casefold() == typed.casefold()]
+    if len(exact) == 1:
+        return exact[0], None
+    key = _commune_key(typed)
+    same = [u for u in units if _commune_key(u.name) == key]
+    if len(same) == 1:
+        return same[0], None
+    close = same or [u for u in units if key and key in _commune_key(u.name)]
+    if close:
+        names = ", ".join(u.name for u in close[:8])
+        return None, _("Có nhiều xã, phường gần giống \u201c%(typed)s\u201d: %(names)s. Hãy gõ "
+                       "đúng tên một xã, phường.", typed=typed[:60], names=names)
+    return None, _("Không tìm thấy xã, phường \u201c%(typed)s\u201d trong tỉnh. Hãy gõ vài chữ "
+                   "của tên rồi chọn trong danh sách gợi ý, hoặc để trống.", typed=typed[:60])
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -69,6 +69,13 @@ def privacy():
     )
 
 
+@bp.get("/help")
+def help():
+    """How to register, recover a password and whom to call (the operator's
+    contact details come from the environment: LMS_OPERATOR_*, LMS_SUPPORT_*)."""
+    return render_template("main/help.html")
+
+
 @bp.get("/healthz")
 def health():
     return {"status": "ok"}

@@ -36,6 +36,9 @@ document.addEventListener("DOMContentLoaded", function () {
       xhr.send(new FormData(upload));
     });
   }
+  // A form sent back with errors: the summary of them is read out and focused first.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });

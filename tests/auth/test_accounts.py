@@ -16,7 +16,7 @@ REGISTRATION = {
     "full_name": "Lê Văn Cường",
     "email": "",
     "phone": "+84 912 345 678",
-    "unit_id": "0",
+    "commune": "",
     "password": "hoc-ky-nang-so",
     "confirm": "hoc-ky-nang-so",
     "consent": "y",
@@ -30,7 +30,7 @@ def register(client, **changes):
 def test_citizen_registers_with_phone_and_commune_and_is_logged_in(client, app):
     commune = create_unit("X-NGHILOC", "Xã Nghi Lộc", "commune")
     db.session.commit()
-    response = register(client, unit_id=str(commune.id))
+    response = register(client, commune="Xã Nghi Lộc")
     assert response.status_code == 302
     user = db.session.scalar(select(User))
     assert (user.phone, user.role, user.unit_id) == ("0912345678", "citizen", commune.id)
@@ -51,14 +51,14 @@ def test_business_must_give_tax_code_and_type(client):
                     phone="").get_data(as_text=True)
     assert "Hãy nhập mã số thuế." in page
     page = register(client, kind="business", full_name="HTX Chè", email="htx@example.vn",
-                    phone="", tax_code="2901234567").get_data(as_text=True)
+                    phone="", tax_code="2901234568").get_data(as_text=True)
     assert "Hãy chọn loại hình." in page
     response = register(client, kind="business", full_name="HTX Chè", email="htx@example.vn",
-                        phone="", tax_code="2901234567", business_type="cooperative")
+                        phone="", tax_code="2901234568", business_type="cooperative")
     assert response.status_code == 302
     user = db.session.scalar(select(User))
     assert (user.role, user.tax_code, user.business_type) == (
-        "business", "2901234567", "cooperative")
+        "business", "2901234568", "cooperative")
 
 
 @pytest.mark.parametrize(
@@ -80,9 +80,9 @@ def test_registration_errors_say_what_to_fix_and_create_nothing(client, changes,
 
 def test_a_bad_commune_is_shown_even_when_there_are_no_communes(client):
     """Found by fuzzing (tests/test_fuzz.py): with no communes the field was hidden, so a
-    bad unit_id gave the same form back with no message at all."""
-    page = register(client, unit_id="abc").get_data(as_text=True)
-    assert 'id="unit_id-error"' in page
+    bad commune gave the same form back with no message at all."""
+    page = register(client, commune="abc").get_data(as_text=True)
+    assert 'id="commune-error"' in page
     assert db.session.scalar(select(User).where(User.role == "citizen")) is None
 
 

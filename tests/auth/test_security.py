@@ -17,7 +17,7 @@ from tests.builders import PASSWORD, make_user
 from tests.conftest import csrf_token, login, post_form
 
 REGISTER = {"kind": "citizen", "full_name": "Lò Văn Pả", "email": "pa@example.vn", "phone": "",
-            "unit_id": "0", "consent": "y"}
+            "consent": "y"}
 
 
 # Passwords ---------------------------------------------------------------------------------
