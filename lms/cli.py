@@ -10,6 +10,7 @@ def register_cli(app: Flask) -> None:
     from lms.backup import backup_command, restore_command
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
+    from lms.documents.cli import documents_cli
     from lms.mail.cli import mail_cli
     from lms.org.cli import (
         grant_command_factory,
@@ -35,3 +36,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(documents_cli)

@@ -59,6 +59,16 @@ def _targets_by_level(raw: str) -> dict[str, float]:
     return targets
 
 
+def _level_labels(raw: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in raw.split(";"))):
+        level, colon, label = part.partition(":")
+        if not colon or not level.strip() or not label.strip():
+            raise ConfigError(f"LMS_LEVEL_LABELS: bad entry {part!r} (want code:Label)")
+        labels[level.strip()] = label.strip()
+    return labels
+
+
 def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict[str, Any]:
     env = (test_config or {}).get("LMS_ENV") or os.environ.get("LMS_ENV", "production")
     if env not in ENVIRONMENTS:
@@ -76,6 +86,12 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "LMS_COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(PROJECT_ROOT / "courses")),
         "LMS_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LMS_ISSUING_BODY": os.environ.get("LMS_ISSUING_BODY", "UBND TỈNH NGHỆ AN"),
+        # Địa danh of the province's documents ("Nghệ An, ngày … tháng … năm …"); a unit's
+        # own place and signer are recorded with `flask --app lms documents signer`.
+        "LMS_PLACE_NAME": os.environ.get("LMS_PLACE_NAME", "Nghệ An"),
+        # What each unit level is called, "code:Label;..." over the post-2025 defaults of
+        # lms/org/labels.py (e.g. "commune:Xã, phường, đặc khu;office:Phòng chuyên môn").
+        "LMS_LEVEL_LABELS": _level_labels(os.environ.get("LMS_LEVEL_LABELS", "")),
         "LMS_SITE_NAME": os.environ.get("LMS_SITE_NAME", "Học kỹ năng số Nghệ An"),
         # Used in activation links written by the CLI (the web UI uses the request's host).
         "LMS_BASE_URL": os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000"),

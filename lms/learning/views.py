@@ -4,6 +4,7 @@ import re
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -17,6 +18,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.courses.logic import lesson_or_404, neighbours, published_course_or_404
+from lms.documents.certificate import certificate_for, pdf_name
+from lms.documents.certificate import certificate_pdf as certificate_document
 from lms.extensions import db
 from lms.learning import logic
 from lms.learning.forms import CsrfOnlyForm, QuizForm
@@ -25,6 +28,7 @@ from lms.learning.questions.text import page_items, question_html
 from lms.learning.status import statuses
 from lms.org.models import Official
 from lms.util.time import local_today
+from lms.util.urls import attachment
 
 bp = Blueprint("learning", __name__)
 
@@ -225,13 +229,29 @@ def my_learning():
                            required=required, external=external)
 
 
-@bp.get("/certificates/<code>")
-@login_required
-def certificate(code: str):
+def _own_certificate_or_404(code: str):
     completion = logic.certificate_by_code(code)
     if completion is None or (completion.user_id != current_user.id and not current_user.is_admin):
         abort(404)
-    return render_template("learning/certificate.html", completion=completion)
+    return completion
+
+
+@bp.get("/certificates/<code>")
+@login_required
+def certificate(code: str):
+    completion = _own_certificate_or_404(code)
+    return render_template("learning/certificate.html", completion=completion,
+                           certificate=certificate_for(completion))
+
+
+@bp.get("/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str):
+    """The certificate as a one-page A4 PDF, drawn on the server (no browser)."""
+    completion = _own_certificate_or_404(code)
+    data = certificate_document(certificate_for(completion))
+    return Response(data, mimetype="application/pdf",
+                    headers=attachment(pdf_name(completion)))
 
 
 @bp.get("/verify")

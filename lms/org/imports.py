@@ -42,6 +42,7 @@ from lms.org.tabular import (
     row_error,
     text,
 )
+from lms.util.formatting import name_sort_key
 from lms.util.text import fold
 from lms.util.time import local_today, utcnow
 
@@ -569,6 +570,7 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
             since = None
         result.add(Change(row.number, code, action, changed, name=full_name, since=since))
         updates.append({"id": old.id, "search_name": _search_name(full_name),
+                        "sort_name": name_sort_key(full_name),
                         "updated_at": utcnow(), "full_name": full_name, "email": email,
                         "phone": phone, "joined_on": joined_on, **current})
         if current["status"] == "left" and old.status != "left":

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
 
 def level_names() -> dict[str, str]:
-    return {"province": _("Tỉnh"), "department": _("Sở, ban, ngành"),
-            "district": _("Huyện, thị xã, thành phố"), "commune": _("Xã, phường, thị trấn"),
-            "office": _("Phòng, đơn vị trực thuộc"), "other": _("Khác")}
+    """Level names in the wording of the 2025 reform (two-tier local government: the
+    province and its xã, phường, đặc khu; districts ended on 30/6/2025), each of which
+    LMS_LEVEL_LABELS may replace."""
+    names = {"province": _("Tỉnh"), "department": _("Sở, ban, ngành"),
+             "district": _("Huyện (đến 30/6/2025)"), "commune": _("Xã, phường, đặc khu"),
+             "office": _("Phòng, đơn vị trực thuộc"), "other": _("Khác")}
+    if has_app_context():
+        names.update(current_app.config.get("LMS_LEVEL_LABELS") or {})
+    return names
+
+
+def level_name(level: str) -> str:
+    return level_names().get(level, level)
 
 
 def category_names() -> dict[str, str]:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+from lms.util.formatting import name_sort_key
 from lms.util.time import utcnow
 
 # A unit's level is data, not code: local government has changed levels before.
@@ -83,6 +84,8 @@ class Official(db.Model):
         # Lists of a unit's officials by name come out of this index already sorted,
         # so a province-wide export streams without sorting 100,000 rows first.
         Index("ix_officials_unit_id_full_name", "unit_id", "full_name"),
+        # The same in Vietnamese order (given name, middle, family; a ă â … đ …).
+        Index("ix_officials_unit_id_sort_name", "unit_id", "sort_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,6 +93,12 @@ class Official(db.Model):
     full_name: Mapped[str] = mapped_column(String(255))
     # full_name folded (no diacritics, lower case) so HR can search "nguyen van"
     search_name: Mapped[str] = mapped_column(String(255), default="")
+    # full_name as a key that sorts bytewise in Vietnamese order (name_sort_key): set on
+    # every insert, by the roster import's updates and whenever full_name is assigned.
+    sort_name: Mapped[str] = mapped_column(
+        String(255).with_variant(String(255, collation="C"), "postgresql"),
+        default=lambda context: name_sort_key(
+            context.get_current_parameters().get("full_name") or ""))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     category: Mapped[str] = mapped_column(String(20))
     position: Mapped[str | None] = mapped_column(String(255))
@@ -116,6 +125,11 @@ class Official(db.Model):
 # the columns of Official above hold today's values, official_periods every value
 # with the dates it held.
 PERIOD_FIELDS = ("unit_id", "category", "position", "is_leader", "is_it_officer", "status")
+
+
+@event.listens_for(Official.full_name, "set")
+def _keep_sort_name(target: Official, value: str | None, _old, _initiator) -> None:
+    target.sort_name = name_sort_key(value or "")
 
 
 class OfficialPeriod(db.Model):

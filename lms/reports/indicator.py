@@ -677,7 +677,7 @@ def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
         alias = since[course.id]
         statement = statement.outerjoin(alias, and_(alias.official_id == Official.id,
                                                     alias.course_id == course.id))
-    statement = statement.order_by(OfficialPeriod.unit_id, Official.full_name, Official.id)
+    statement = statement.order_by(OfficialPeriod.unit_id, Official.sort_name, Official.id)
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
     result = db.session.execute(statement.execution_options(yield_per=2000))
