@@ -403,7 +403,9 @@ MATRIX: list[Row] = [
     Row("/units/KHONG-CO", "GET", managers(404)),
     Row("/units/SNV/invitations", "POST", managers(200)),
     Row("/units/X1/invitations", "POST", managers(404, admin=200)),
-    Row("/units/SNV/invitations", "GET", everyone(405)),
+    # What a download would replace is shown first (GET), within the subtree.
+    Row("/units/SNV/invitations", "GET", managers(200)),
+    Row("/units/X1/invitations", "GET", managers(404, admin=200)),
     # Links by email: the count first (GET), then the mailing, within the subtree.
     Row("/units/SNV/invitations/email", "GET", managers(200)),
     Row("/units/X1/invitations/email", "GET", managers(404, admin=200)),

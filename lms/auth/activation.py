@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from lms.audit import logic as audit
 from lms.auth.logic import AccountError, set_password
@@ -18,7 +18,7 @@ from lms.org.logic import subtree_condition
 from lms.org.models import Official, Unit
 from lms.util.i18n import mark
 from lms.util.text import neutralise
-from lms.util.time import utcnow
+from lms.util.time import to_local, utcnow
 from lms.util.tokens import token_hash as _hash
 
 VALID_FOR = timedelta(days=7)
@@ -35,6 +35,33 @@ def officials_without_password(unit: Unit) -> list[Official]:
                or_(Official.user_id.is_(None), User.password_hash.is_(None)))
         .order_by(Unit.path, Official.full_name)
     ))
+
+
+def live_links(official_ids: list[int]) -> dict[int, datetime]:
+    """Officials among ``official_ids`` holding a link that still works (unused, not
+    expired), with its expiry: what a new link for them would stop."""
+    found: dict[int, datetime] = {}
+    now = utcnow()
+    for start in range(0, len(official_ids), 500):
+        for official_id, expires_at in db.session.execute(
+            select(ActivationToken.official_id, func.max(ActivationToken.expires_at))
+            .where(ActivationToken.official_id.in_(official_ids[start:start + 500]),
+                   ActivationToken.used_at.is_(None), ActivationToken.expires_at >= now)
+            .group_by(ActivationToken.official_id)
+        ):
+            found[official_id] = expires_at
+    return found
+
+
+def not_activated_among(official_ids: list[int]) -> set[int]:
+    """Which of these officials cannot sign in yet (no account, or no password): the
+    same rule as officials_without_password, for one page of a roster in one query."""
+    if not official_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Official.id).outerjoin(User, User.id == Official.user_id)
+        .where(Official.id.in_(official_ids),
+               or_(Official.user_id.is_(None), User.password_hash.is_(None)))))
 
 
 @dataclass
@@ -127,12 +154,12 @@ def write_invitations(target, invitations, base_url: str) -> None:
         target, Path) else target
     writer = csv.writer(handle)
     writer.writerow(["Mã cán bộ", "Họ và tên", "Đơn vị", "Email", "Đường dẫn kích hoạt",
-                     "Hết hạn"])
+                     "Hết hạn (giờ Việt Nam)"])
     for invitation in invitations:
         official = invitation.official
         writer.writerow([neutralise(value) for value in (
             official.employee_code, official.full_name, official.unit.name,
             official.email or "", f"{base_url}/activate/{invitation.token}",
-            invitation.expires_at.strftime("%Y-%m-%d %H:%M UTC"))])
+            to_local(invitation.expires_at).strftime("%d/%m/%Y %H:%M"))])
     if isinstance(target, Path):
         handle.close()

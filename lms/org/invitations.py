@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from lms.audit import logic as audit
 from lms.auth import activation
@@ -22,6 +23,27 @@ def invitable(unit: Unit, user: User) -> list[Official]:
     if not user.is_admin:
         officials = [o for o in officials if o.user is None or o.user.role == "official"]
     return officials
+
+
+@dataclass
+class LinkPlan:
+    """What downloading a unit's activation links would do, shown before it is done."""
+
+    officials: list[Official]  # who gets a new link (the CSV's rows)
+    replaced: dict[int, datetime]  # of them, who holds a working link that stops working
+    admin_only: int  # officials without a password an HR officer may not send a link to
+
+    @property
+    def latest_expiry(self) -> datetime | None:
+        return max(self.replaced.values(), default=None)
+
+
+def link_plan(unit: Unit, user: User) -> LinkPlan:
+    everyone = activation.officials_without_password(unit)
+    officials = invitable(unit, user)
+    return LinkPlan(officials=officials,
+                    replaced=activation.live_links([o.id for o in officials]),
+                    admin_only=len(everyone) - len(officials))
 
 
 @dataclass

@@ -68,7 +68,17 @@ def unit(code: str):
         today=today, invite_form=ConfirmForm(), rule_courses=courses_with_rules(),
         story=unit_story(unit.id, today),
         undeliverable=undeliverable_among(o.email for o in page.items),
+        not_activated=activation.not_activated_among([o.id for o in page.items]),
     )
+
+
+@bp.get("/units/<code>/invitations")
+@manager_required
+def confirm_invitations(code: str):
+    """Before new links replace the old: how many, and how many sent links stop working."""
+    unit = unit_in_scope_or_404(code, current_user)
+    return render_template("org/invite_csv.html", unit=unit, form=ConfirmForm(),
+                           plan=invitations_logic.link_plan(unit, current_user))
 
 
 @bp.post("/units/<code>/invitations")
