@@ -62,6 +62,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.account.views import bp as account_bp
     from lms.audit.views import bp as audit_bp
     from lms.auth.views import bp as auth_bp
+    from lms.community.views import api as community_api_bp
+    from lms.community.views import bp as community_bp
     from lms.courses.views import bp as courses_bp
     from lms.learning.views import bp as learning_bp
     from lms.mail.views import bp as mail_bp
@@ -89,6 +91,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(mail_bp)
     app.register_blueprint(recovery_bp)
     app.register_blueprint(reminders_bp)
+    app.register_blueprint(community_bp)
+    app.register_blueprint(community_api_bp)
     app.register_blueprint(offline_bp)
     app.add_template_filter(local_time_text, "local_time")
     from lms.util.formatting import FILTERS

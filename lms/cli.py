@@ -8,6 +8,7 @@ from flask import Flask
 def register_cli(app: Flask) -> None:
     from lms.auth.cli import users_cli
     from lms.backup import backup_command, restore_command
+    from lms.community.cli import community_cli
     from lms.courses.cli import courses_cli
     from lms.demo import demo_command
     from lms.documents.cli import documents_cli
@@ -36,4 +37,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(mail_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(community_cli)
     app.cli.add_command(documents_cli)

@@ -98,6 +98,9 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "LMS_PRIVACY_NOTICE_VERSION": "2026-01",
         # The resolution's target: 100% of officials trained, unless configured per level.
         "LMS_TARGET_PERCENT": float(os.environ.get("LMS_TARGET_PERCENT", "100")),
+        # Citizens' coverage per commune (lms/community): the share of adults to reach.
+        "LMS_COVERAGE_TARGET_PERCENT": float(os.environ.get("LMS_COVERAGE_TARGET_PERCENT",
+                                                            "80")),
         "LMS_TARGET_PERCENT_BY_LEVEL": _targets_by_level(
             os.environ.get("LMS_TARGET_PERCENT_BY_LEVEL", "")),
         # A long quiz must not lose its answers to an expired CSRF token.

@@ -109,6 +109,8 @@ class User(UserMixin, db.Model):
             return "business"
         if self.role == "citizen":
             return "citizen"
+        if self.role == "community_helper":  # a commune team member: official or citizen
+            return "official" if self.official is not None else "citizen"
         return "official"
 
     def __repr__(self) -> str:
