@@ -9,10 +9,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import has_request_context, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from lms.audit import labels
 from lms.audit.models import AuditEvent
 from lms.extensions import db
 from lms.org.logic import subtree_condition
@@ -28,22 +28,8 @@ ACTIONS = (
     "password.reset", "activation.email",
     "training.verify", "training.reject", "training.evidence",
 )
-# What the filter on /admin/audit shows for an action (the action itself if absent).
-ACTION_LABELS = {
-    "report.freeze": _l("Chốt số liệu báo cáo"),
-    "account.verify_name": _l("Xác minh họ tên người học"),
-    "report.frozen_download": _l("Tải báo cáo đã chốt"),
-    "twofactor.enable": _l("Bật xác thực hai bước"),
-    "twofactor.disable": _l("Tắt xác thực hai bước"),
-    "twofactor.reset": _l("Đặt lại xác thực hai bước (quản trị)"),
-    "twofactor.recovery_codes": _l("Tạo mã dự phòng mới"),
-    "twofactor.recovery_used": _l("Đăng nhập bằng mã dự phòng"),
-    "password.reset": _l("Đặt lại mật khẩu qua email"),
-    "activation.email": _l("Gửi đường dẫn kích hoạt qua email"),
-    "training.verify": _l("Xác minh hồ sơ lớp tập huấn"),
-    "training.reject": _l("Từ chối hồ sơ lớp tập huấn"),
-    "training.evidence": _l("Đính kèm bản quét của lớp tập huấn"),
-}
+# What the log shows for each action: lms/audit/labels.py (the registry).
+ACTION_LABELS = labels.ACTION_LABELS
 
 
 def record(action: str, *, target: str = "", unit: Unit | None = None,

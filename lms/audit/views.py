@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.audit.logic import ACTION_LABELS, ACTIONS, AuditFilter, events
+from lms.audit import labels
+from lms.audit.logic import ACTIONS, AuditFilter, events
 from lms.audit.models import AuditEvent
 from lms.extensions import db
 from lms.org.logic import MAX_PAGE
@@ -57,8 +58,10 @@ def log():
     page = events(filters, min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("audit/log.html", page=page, filters=filters, actions=ACTIONS,
-                           labels=ACTION_LABELS, unit_code=unit_code, problems=problems,
-                           args=args, detail_shown=DETAIL_SHOWN)
+                           action_label=labels.action_label, target_text=labels.target_text,
+                           actor_text=labels.actor_text, detail_lines=labels.detail_lines,
+                           unit_code=unit_code, problems=problems, args=args,
+                           detail_shown=DETAIL_SHOWN)
 
 
 @bp.get("/audit/<int:event_id>.json")
