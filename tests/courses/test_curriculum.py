@@ -87,3 +87,65 @@ def test_no_course_describes_district_level_as_current(catalogue):
 def test_courses_check_passes_on_the_curriculum(runner):
     result = runner.invoke(args=["courses", "check", str(Path(CURRICULUM))])
     assert result.exit_code == 0, result.output
+
+
+# --- issue 15: sources, review dates, pools, framework coverage by required courses ---
+
+def _required(course) -> bool:
+    return bool(course.meta["required_for"])
+
+
+def test_every_course_was_reviewed_within_twelve_months_and_names_its_sources(catalogue):
+    from datetime import date
+
+    from lms.courses.currency import REVIEW_MONTHS, subtract_months
+
+    oldest = subtract_months(date.today(), REVIEW_MONTHS)
+    for slug, course in catalogue.items():
+        reviewed = course.meta["reviewed_on"]
+        assert reviewed is not None, f"{slug}: no reviewed_on"
+        assert oldest <= reviewed <= date.today(), f"{slug}: reviewed_on {reviewed}"
+        assert course.meta["sources"], f"{slug}: no sources"
+
+
+def test_every_lesson_ends_with_its_sources_and_cites_nothing_superseded(catalogue):
+    # The currency rules of `courses check` (lms/courses/currency.py), on the real
+    # curriculum: a '## Nguồn' section closing every lesson, with documents listed,
+    # and no document of courses/superseded.yml cited as current.
+    result = check_courses(CURRICULUM)
+    assert [str(p) for p in result.currency] == []
+    for course in catalogue.values():
+        for lesson in course.lessons:
+            assert "\n## Nguồn\n" in lesson.markdown, lesson.file
+
+
+def test_the_superseded_list_is_read_and_applies(catalogue):
+    from datetime import date
+
+    from lms.courses.currency import load_superseded
+
+    problems: list = []
+    entries = load_superseded(CURRICULUM, problems)
+    assert problems == []
+    olds = {entry.old for entry in entries if entry.applies_on(date.today())}
+    assert {"29/2018/QH14", "13/2023/NĐ-CP"} <= olds
+
+
+def test_each_required_course_draws_from_a_pool_twice_its_draw(catalogue):
+    # So that a retake, or next year's refresher, asks mostly other questions.
+    from lms.learning.pools import questions_per_attempt
+
+    for slug, course in catalogue.items():
+        if not _required(course):
+            continue
+        pool = len(course.quiz["questions"])
+        draw = questions_per_attempt(course.quiz)
+        assert pool >= 2 * draw, f"{slug}: a pool of {pool} for {draw} per attempt"
+
+
+def test_every_framework_group_is_taught_by_a_course_required_of_every_official(catalogue):
+    # Not only by the business or citizens' courses, and not only to leaders or IT staff.
+    everyone = [course for course in catalogue.values()
+                if {"audience": "official"} in course.meta["required_for"]]
+    covered = {c for course in everyone for c in course.meta["competencies"]}
+    assert set(COMPETENCIES) - covered == set()
