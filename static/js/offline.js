@@ -8,8 +8,15 @@
   var data = script.dataset;
   var user = data.user;
   var text = JSON.parse(data.messages || "{}");
-  var QUEUE = "lms-offline-queue-" + user;
-  var SAVED = "lms-offline-courses-" + user;
+  // The offline page is kept as the service worker fetched it, maybe signed out: it
+  // lists what the device holds for the learner who last signed in here.
+  var owner = user;
+  try {
+    if (user) { localStorage.setItem("lms-offline-user", user); }
+    owner = user || localStorage.getItem("lms-offline-user") || "";
+  } catch (e) { owner = user; }
+  var QUEUE = "lms-offline-queue-" + owner;
+  var SAVED = "lms-offline-courses-" + owner;
   var supported = "serviceWorker" in navigator && "caches" in window;
 
   if (supported) {
@@ -91,6 +98,13 @@
 
   // --- sending what is queued -------------------------------------------------------
   var syncing = false;
+  var delay = 2000;
+  var timer = null;
+  function retry() {
+    if (timer) { return; }
+    timer = setTimeout(function () { timer = null; sync(); }, delay);
+    delay = Math.min(delay * 2, 60000);
+  }
   function sync() {
     if (!user || syncing || !navigator.onLine) { return Promise.resolve(); }
     var waiting = read(QUEUE).filter(function (entry) { return entry.state === "queued"; });
@@ -109,7 +123,11 @@
         }, Promise.resolve());
       })
       .catch(function (error) {
-        if (String(error.message) === "signin") { show(text.signIn, "flash flash-warning"); }
+        if (String(error.message) === "signin") {
+          show(text.signIn, "flash flash-warning");
+        } else {
+          retry();  // the connection came back only partly: try again a little later
+        }
       })
       .then(function () { syncing = false; render(); });
   }
@@ -122,7 +140,7 @@
       headers: {"Content-Type": "application/json", "Accept": "application/json",
                 "X-CSRFToken": token}
     }).then(function (response) {
-      if (response.status >= 500) { return null; }  // kept: tried again later
+      if (response.status >= 500) { retry(); return null; }  // kept: tried again later
       return response.json().then(function (answer) {
         var queue = read(QUEUE);
         queue.forEach(function (item) {
@@ -136,7 +154,7 @@
                                                         : "flash flash-warning",
              answer.result_url);
       });
-    }).catch(function () { return null; });
+    }).catch(function () { retry(); return null; });
   }
 
   function show(message, className, link) {
@@ -208,6 +226,7 @@
       if (!supported) { return; }
       read(SAVED).forEach(function (course) { caches.delete(course.cache); });
       localStorage.removeItem(SAVED);
+      localStorage.removeItem("lms-offline-user");
     });
   }
 
