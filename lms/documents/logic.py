@@ -74,7 +74,11 @@ def letterhead(unit: Unit | None, day: date) -> Letterhead:
         parent = unit.parent
         parent_body = (config["LMS_ISSUING_BODY"] if parent is None or parent.parent_id is None
                        else parent.name.upper())
-    return Letterhead(issuing_body=unit.name.upper(), place=config["LMS_PLACE_NAME"],
+    # A commune's documents are its People's Committee's ("UBND XÃ NGHI LỘC").
+    body = unit.name.upper()
+    if unit.level == "commune" and not body.startswith(("UBND", "ỦY BAN")):
+        body = f"UBND {body}"
+    return Letterhead(issuing_body=body, place=config["LMS_PLACE_NAME"],
                       signer_title="THỦ TRƯỞNG ĐƠN VỊ", parent_body=parent_body)
 
 

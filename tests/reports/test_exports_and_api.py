@@ -51,10 +51,13 @@ def test_cli_csv_has_bom_vietnamese_headers_and_no_formula(runner, data, tmp_pat
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    # "Cấp" in Vietnamese (post-2025 wording); its stable code last, for machines.
     assert rows[0] == ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên", "Tổng số CBCCVC",
-                       "Đã bồi dưỡng", "Tỷ lệ (%)", "Chỉ tiêu (%)", "Còn thiếu"]
-    assert rows[1] == ["NA", "Tỉnh Nghệ An", "province", "", "3", "2", "66.7", "100", "1"]
-    assert ["X2", "'=HYPERLINK(\"http://x\")", "commune", "NA", "0", "0", "0.0", "100", "0"] in rows
+                       "Đã bồi dưỡng", "Tỷ lệ (%)", "Chỉ tiêu (%)", "Còn thiếu", "Mã cấp"]
+    assert rows[1] == ["NA", "Tỉnh Nghệ An", "Tỉnh", "", "3", "2", "66.7", "100", "1",
+                       "province"]
+    assert ["X2", "'=HYPERLINK(\"http://x\")", "Xã, phường, đặc khu", "NA", "0", "0", "0.0",
+            "100", "0", "commune"] in rows
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
@@ -84,8 +87,8 @@ def test_cli_xlsx_is_a_formal_report_with_typed_cells(runner, data, tmp_path):
     people = book["Chưa bồi dưỡng"]
     assert people.freeze_panes == "A2"
     rows = [[c.value for c in r] for r in people.iter_rows(min_row=2)]
-    assert [r[0] for r in rows] == ["S2"]
-    assert rows[0][5] == "An toàn; Cơ bản"
+    # One row per missing course.
+    assert [(r[0], r[5]) for r in rows] == [("S2", "An toàn"), ("S2", "Cơ bản")]
 
 
 def test_cli_rejects_bad_dates_and_units(runner, data, tmp_path):
@@ -114,7 +117,7 @@ def test_api_returns_the_subtree_rows_for_its_token(client, data):
         "unit_code": "SNV", "unit_name": "Sở Nội vụ", "level": "department",
         "parent_code": "NA", "officials_total": 2, "officials_trained": 1,
         "percent_trained": 50.0, "target_percent": 100.0, "officials_remaining": 1,
-        "absorbed": []}
+        "absorbed": [], "level_name": "Sở, ban, ngành"}
     # Without ?unit the token's own unit is reported.
     assert api(client, token).get_json()["unit"] == "SNV"
     assert api(client, token, cycle="year", as_of="2026-06-30").get_json()["cycle"] == "year"

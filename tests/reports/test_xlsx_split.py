@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import datetime
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -24,10 +26,16 @@ def officials(count: int) -> None:
     complete_basics("U00")  # one trained official: not on the list
 
 
-def expected_rows() -> list[list[str | None]]:
-    """The untrained list in its export order, as openpyxl reads the cells back."""
-    return [[value if value not in (None, "") else None for value in values]
-            for values in exports.untrained_values(untrained_officials(unit_by_code("NA"), D))]
+def expected_rows() -> list[list[Any]]:
+    """The untrained list in its export order (one row per missing course), as openpyxl
+    reads the cells back: due dates as datetimes, overdue as Có/Không."""
+    rows = []
+    for values in exports.untrained_rows(untrained_officials(unit_by_code("NA"), D)):
+        due, overdue = values[6], values[7]
+        rows.append([value if value not in (None, "") else None for value in values[:6]]
+                    + [datetime.combine(due, datetime.min.time()) if due else None,
+                       None if overdue is None else ("Có" if overdue else "Không")])
+    return rows
 
 
 def untrained_sheets(data: bytes):
@@ -37,15 +45,16 @@ def untrained_sheets(data: bytes):
 
 
 @pytest.mark.parametrize(("count", "sheets"), [
-    (10, ["Chưa bồi dưỡng", "Chưa bồi dưỡng (2)", "Chưa bồi dưỡng (3)"]),  # 4 + 4 + 1
-    (9, ["Chưa bồi dưỡng", "Chưa bồi dưỡng (2)"]),  # exactly two full sheets, no empty third
+    # Each official misses two courses (two rows): 5 officials, 10 rows = 4 + 4 + 2.
+    (6, ["Chưa bồi dưỡng", "Chưa bồi dưỡng (2)", "Chưa bồi dưỡng (3)"]),
+    (5, ["Chưa bồi dưỡng", "Chưa bồi dưỡng (2)"]),  # exactly two full sheets, no empty third
     (1, ["Chưa bồi dưỡng"]),  # nobody untrained: the sheet is still there, header only
 ])
 def test_the_untrained_list_continues_on_further_sheets(courses, monkeypatch, count, sheets):
-    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 5)  # header + 4 officials a sheet
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 5)  # header + 4 rows a sheet
     officials(count)
     wanted = expected_rows()
-    assert len(wanted) == count - 1
+    assert len(wanted) == 2 * (count - 1)
     names, contents = untrained_sheets(export("xlsx"))
     assert names == ["Báo cáo", *sheets]
     rows = []
@@ -54,13 +63,13 @@ def test_the_untrained_list_continues_on_further_sheets(courses, monkeypatch, co
         assert header == exports.UNTRAINED_HEADERS  # repeated on every sheet
         assert 0 < len(body) <= 4 or (not wanted and not body)
         rows.extend(body)
-    assert rows == wanted  # every official once, in the list's order
-    assert len({row[0] for row in rows}) == len(rows)
+    assert rows == wanted  # every missing course once, in the list's order
+    assert len({(row[0], row[5]) for row in rows}) == len(rows)
 
 
 def test_the_split_workbook_is_deterministic_and_frozen_panes_repeat(courses, monkeypatch):
-    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
-    officials(6)  # 5 untrained: 2 + 2 + 1
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 5)
+    officials(6)  # 5 untrained, 10 rows: 4 + 4 + 2
     first = export("xlsx")
     time.sleep(2.1)  # zip entries carry a time to 2 s
     assert export("xlsx") == first
