@@ -390,6 +390,25 @@ MATRIX: list[Row] = [
     Row("/courses/{course}/quiz/start", "POST", signed_in("/courses/{course}/quiz")),
     Row("/courses/{course}/quiz/attempts/{attempt}", "GET", owner("citizen")),
     Row("/courses/{course}/quiz/attempts/999999", "GET", signed_in(404)),
+    # Offline learning (lms/offline): the web app's files and offline page are public;
+    # saving a course draws its offline quiz for the signed-in learner (no draw in this
+    # world: the offline quiz page is 404); queued answers posted as a form are not a
+    # submission (400); the course pack is for commune helpers, HR officers and admins.
+    Row("/sw.js", "GET", everyone(200)),
+    Row("/manifest.webmanifest", "GET", everyone(200)),
+    Row("/offline", "GET", everyone(200)),
+    Row("/offline/token", "GET", signed_in(200)),
+    Row("/offline/answers", "GET", signed_in(200)),
+    Row("/offline/submissions", "POST", signed_in(400)),
+    Row("/offline/submissions", "GET", everyone(405)),
+    Row("/courses/{course}/offline", "POST", signed_in(200)),
+    Row("/courses/{course}/offline", "GET", everyone(405)),
+    Row("/courses/khong-co/offline", "POST", signed_in(404)),
+    Row("/courses/{course}/offline/quiz", "GET", signed_in(404)),
+    Row("/courses/{course}/pack", "GET", signed_in(403, **{
+        role: 200 for role in ("manager", "admin", "helper") if role in ROLES})),
+    Row("/courses/khong-co/pack", "GET", signed_in(403, **{
+        role: 404 for role in ("manager", "admin", "helper") if role in ROLES})),
     Row("/certificates/{certificate}", "GET", owner("citizen", "admin")),
     Row("/certificates/{official_certificate}", "GET", owner("official", "admin")),
     Row("/certificates/KHONG-CO-MA", "GET", signed_in(404)),

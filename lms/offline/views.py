@@ -89,7 +89,7 @@ def manifest():
         "scope": url_for("main.index"),
         "display": "standalone",
         "background_color": "#ffffff",
-        "theme_color": "#0b4f8a",
+        "theme_color": "#a3181b",
         "icons": [
             {"src": url_for("static", filename="icons/icon.svg"), "sizes": "any",
              "type": "image/svg+xml"},
