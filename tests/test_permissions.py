@@ -6,7 +6,8 @@ province admin, a province reviewer (province_reviewer: the review queue of
 classroom training records and the report's figures, nothing of HR's pages), and an
 API token scoped to "SNV" (sent as a Bearer header, with no session: on web pages it
 is nobody). "X1" (Xã Nghi Lộc) lies outside SNV's
-subtree; "SNV-TC" lies inside it.
+subtree; "SNV-TC" lies inside it. The helper is a community helper (community_helper,
+lms/community) of X1's team: a citizen's pages, and X1's team pages, nothing of X2's.
 
 An expectation is an HTTP status, or, for a redirect, the path it leads to
 ("/login" is "sign in first"). `test_every_route_is_in_the_matrix` fails when a
@@ -32,6 +33,7 @@ from lms.audit.models import AuditEvent
 from lms.auth import activation, remember
 from lms.auth.logic import create_user, find_by_identifier, grant_role
 from lms.auth.models import ActivationToken
+from lms.community.models import TeamMember
 from lms.courses.logic import published_course_or_404
 from lms.courses.sync import sync_courses
 from lms.extensions import db, limiter
@@ -54,7 +56,7 @@ from tests.builders import (
 from tests.conftest import csrf_token, enable_two_factor, login
 
 ROLES = ("anonymous", "citizen", "business", "official", "manager", "admin", "reviewer",
-         "token")
+         "token", "helper")
 LOGIN = "/login"  # a redirect to the sign-in page
 
 # Any 1x1 PNG: the course folder's one servable kind of file.
@@ -117,6 +119,10 @@ def build_world(courses_dir) -> dict[str, Any]:
     for staff in (manager, manager_x1, admin):
         enable_two_factor(staff)
     _user("province_reviewer", "duyet@example.vn", name="Người duyệt hồ sơ")
+    helper = _user("community_helper", "hotro.x1@example.vn", x1, "Tổ viên Nghi Lộc")
+    member_x1 = TeamMember(unit_id=x1.id, full_name="Người chưa có tài khoản",
+                           phone="0912000111", team_role="member")
+    db.session.add(member_x1)
     # Classroom training: a class SNV's HR declared (with its scan) holding a record of
     # SNV (trained online too: no figure moves), one X1's HR declared, and a record of X1
     # without a class.
@@ -158,6 +164,8 @@ def build_world(courses_dir) -> dict[str, Any]:
     x1_file = csv_bytes([ROSTER_HEADER, _roster_row("CB-X1-09", "Người mới Xã", "X1")])
     import_token = stash_upload(manager.id, "officials", "snv.csv", snv_file)
     other_import_token = stash_upload(manager_x1.id, "officials", "x1.csv", x1_file)
+    sheet = csv_bytes([["Ngày học", "Địa điểm", "Chủ đề", "Số điện thoại"]])
+    community_token = stash_upload(helper.id, "attendance", "lop.csv", sheet, "unit=X1")
     db.session.commit()
     return {
         "course": course.slug,
@@ -179,6 +187,8 @@ def build_world(courses_dir) -> dict[str, Any]:
         "class_x1": class_x1.id,
         "record_loose": loose.id,
         "audit_event": db.session.scalar(select(func.min(AuditEvent.id))),
+        "member_x1": member_x1.id,
+        "community_token": community_token,
     }
 
 
@@ -190,6 +200,7 @@ SIGN_IN = {
     "manager": "hr.snv@example.vn",
     "admin": "admin@example.vn",
     "reviewer": "duyet@example.vn",
+    "helper": "hotro.x1@example.vn",
 }
 
 
@@ -271,6 +282,13 @@ def reviewers(expect: int | str, admin: int | str | None = None) -> dict[str, in
 def api(token: int) -> dict[str, int | str]:
     """Token-only: a browser session (even the admin's) is not an API credential."""
     return everyone(401, token=token)
+
+
+def team(expect: int | str, **override: int | str) -> dict[str, int | str]:
+    """Commune team pages (lms/community): the HR officer, the admin and the community
+    helper get ``expect`` unless overridden; other learners and the reviewer are refused."""
+    return signed_in(403, **{"manager": expect, "admin": expect, "helper": expect,
+                             **override})
 
 
 def owner(*roles: str, others: int = 404) -> dict[str, int | str]:
@@ -527,6 +545,57 @@ MATRIX: list[Row] = [
     Row("/api/v1/reports/compliance?unit=KHONG-CO", "GET", api(404)),
     Row("/api/v1/reports/compliance?as_of=2026-13-01", "GET", api(400)),
     Row("/api/v1/reports/compliance", "POST", everyone(405)),
+
+    # Commune teams (lms/community): the helper within X1, the HR officer within SNV's
+    # subtree (no commune: X1 is not found), the admin everywhere; X2 is another
+    # commune, SNV no commune at all. Coverage and its exports: HR and the admin.
+    Row("/community", "GET", team(200, helper="/community/c/X1")),
+    Row("/community?unit=X1", "GET", team(404, admin=200, helper="/community/c/X1")),
+    Row("/community/export.csv", "GET", team(200, helper=403)),
+    Row("/community/export.xlsx", "GET", team(200, helper=403)),
+    Row("/community/export.json?unit=X1", "GET", team(404, admin=200, helper=403)),
+    Row("/community/export.pdf", "GET", team(404)),
+    Row("/community/c/X1", "GET", team(404, admin=200, helper=200)),
+    Row("/community/c/X2", "GET", team(404, admin=200)),
+    Row("/community/c/SNV", "GET", team(404)),
+    Row("/community/c/X1/citizens", "GET", team(404, admin=200, helper=200)),
+    Row("/community/c/X2/citizens", "GET", team(404, admin=200)),
+    # The team itself: HR and the admin, never the helper.
+    Row("/community/c/X1/members", "POST", team(404, admin="/community/c/X1", helper=403)),
+    Row("/community/c/X1/members", "GET", everyone(405)),
+    Row("/community/c/X1/members/{member_x1}/helper", "POST",
+        team(404, admin=200, helper=403)),
+    Row("/community/c/X1/members/999999/helper", "POST", team(404, helper=403)),
+    Row("/community/c/X1/members/{member_x1}/helper", "GET", everyone(405)),
+    Row("/community/c/X1/members/{member_x1}/remove", "POST",
+        team(404, admin="/community/c/X1", helper=403)),
+    Row("/community/c/X1/members/{member_x1}/remove", "GET", everyone(405)),
+    # What a helper does (empty forms: their errors, nothing written).
+    Row("/community/c/X1/register", "GET", team(404, admin=200, helper=200)),
+    Row("/community/c/X1/register", "POST", team(404, admin=200, helper=200)),
+    Row("/community/c/X2/register", "POST", team(404, admin=200)),
+    Row("/community/c/X1/classes/new", "GET", team(404, admin=200, helper=200)),
+    Row("/community/c/X1/classes/new", "POST", team(404, admin=200, helper=200)),
+    Row("/community/c/X2/classes/new", "POST", team(404, admin=200)),
+    Row("/community/c/X1/classes/import", "GET", team(404, admin=200, helper=200)),
+    Row("/community/c/X1/classes/import", "POST", team(404, admin=200, helper=200)),
+    Row("/community/c/X2/classes/import", "GET", team(404, admin=200)),
+    Row("/community/population/import", "GET", team(200, helper=403)),
+    Row("/community/population/import", "POST", team(200, helper=403)),
+    # Someone else's file is not found: back to /community (the helper's own goes home).
+    Row("/community/imports/confirm/{community_token}", "POST",
+        team("/community", helper="/community/c/X1")),
+    Row("/community/imports/confirm/{community_token}", "GET", everyone(405)),
+    Row("/community/templates/attendance.csv", "GET", team(200)),
+    Row("/community/templates/khong-co.csv", "GET", team(404)),
+    # The printed code is the credential: anyone may open the form (an empty one: errors).
+    Row("/community/activate", "GET", everyone(200)),
+    Row("/community/activate", "POST", everyone(200)),
+    Row("/api/v1/community/coverage", "GET", api(200)),
+    Row("/api/v1/community/coverage?unit=X1", "GET", api(404)),
+    Row("/api/v1/community/coverage?unit=KHONG-CO", "GET", api(404)),
+    Row("/api/v1/community/coverage?as_of=2026-13-01", "GET", api(400)),
+    Row("/api/v1/community/coverage", "POST", everyone(405)),
 ]
 
 

@@ -322,8 +322,40 @@ def citizens_page(unit: Unit, query: str, page: int):
             conditions += [User.phone.contains(digits),
                            InPersonRegistration.citizen_id.contains(digits)]
         statement = statement.where(or_(*conditions))
-    return db.paginate(statement.order_by(User.full_name, User.id), page=page,
-                       per_page=PAGE_SIZE, error_out=False, count=True)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    page = max(1, min(page, (total - 1) // PAGE_SIZE + 1 if total else 1))
+    rows = db.session.execute(statement.order_by(User.full_name, User.id)
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return Page([tuple(row) for row in rows], page, total)
+
+
+@dataclass
+class Page:
+    """A page of (user, in-person registration or None), as the pager macro reads it."""
+
+    items: list[tuple]
+    page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, (self.total - 1) // PAGE_SIZE + 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
 # --- in-person classes -------------------------------------------------------------------

@@ -75,6 +75,8 @@ def test_helper_registers_a_citizen_who_activates_with_the_printed_code(client, 
     record = db.session.scalar(select(InPersonRegistration))
     assert record.helper_id == world["helper"].id  # the witness of the consent
     assert record.citizen_id == "040123456789"
+    listed = client.get("/community/c/X1/citizens?q=0988123").get_data(as_text=True)
+    assert "Lê Văn Dân" in listed and "chưa kích hoạt" in listed
 
     other = type(client)(client.application)
     form = {"code": code.lower(), "phone": "", "password": "mot-mat-khau-dai",
