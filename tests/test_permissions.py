@@ -429,6 +429,9 @@ MATRIX: list[Row] = [
         role: 404 for role in ("manager", "admin", "helper") if role in ROLES})),
     Row("/certificates/{certificate}", "GET", owner("citizen", "admin")),
     Row("/certificates/{official_certificate}", "GET", owner("official", "admin")),
+    Row("/certificates/{certificate}.pdf", "GET", owner("citizen", "admin")),
+    Row("/certificates/{official_certificate}.pdf", "GET", owner("official", "admin")),
+    Row("/certificates/KHONG-CO-MA.pdf", "GET", signed_in(404)),
     Row("/certificates/KHONG-CO-MA", "GET", signed_in(404)),
 
     # Organisation: HR officers within their subtree, the admin everywhere.
