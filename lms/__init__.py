@@ -75,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.reminders.views import bp as reminders_bp
     from lms.reports.views import api as api_bp
     from lms.reports.views import bp as reports_bp
+    from lms.reports.token_views import bp as tokens_bp
     from lms.review.views import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -86,6 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(tokens_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(mail_bp)

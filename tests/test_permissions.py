@@ -157,7 +157,7 @@ def build_world(courses_dir) -> dict[str, Any]:
     [invitation] = activation.invite([tc], manager)
     device, _cookie = remember.issue(citizen, user_agent="Mozilla/5.0 (Linux; Android 14) "
                                      "Chrome/130.0 Mobile Safari/537.36", address="203.0.113.5")
-    _record, api_token = create_token(snv, "Hệ thống báo cáo")
+    api_record, api_token = create_token(snv, "Hệ thống báo cáo")
     frozen_snv = freeze(snv, date(2026, 6, 30), user=manager)
     frozen_x1 = freeze(x1, date(2026, 6, 30), user=manager_x1)
     snv_file = csv_bytes([ROSTER_HEADER, _roster_row("CB-SNV-09", "Người mới Sở", "SNV")])
@@ -179,6 +179,7 @@ def build_world(courses_dir) -> dict[str, Any]:
         "import_token": import_token,
         "other_import_token": other_import_token,
         "api_token": api_token,
+        "api_token_id": api_record.id,
         "device": device.id,
         "frozen_snv": frozen_snv.id,
         "frozen_x1": frozen_x1.id,
@@ -455,6 +456,8 @@ MATRIX: list[Row] = [
     Row("/imports/units", "GET", managers(200)),
     Row("/imports/training", "GET", managers(200)),
     Row("/imports/khong-co", "GET", managers(404)),
+    # The course codes a training import names courses by.
+    Row("/imports/courses", "GET", managers(200)),
     # Dated reorganisations (merge, abolish…) are the province's: admins only.
     Row("/imports/unit_changes", "GET", managers(403, admin=200)),
     Row("/imports/templates/unit_changes.xlsx", "GET", managers(200)),
@@ -539,6 +542,12 @@ MATRIX: list[Row] = [
     # An event's whole detail (a training import lists every record of its file).
     Row("/admin/audit/{audit_event}.json", "GET", signed_in(403, admin=200)),
     Row("/admin/audit/999999.json", "GET", signed_in(403, admin=404)),
+    # API tokens on a page: the admin's only (the token shown once, on creation).
+    Row("/admin/tokens", "GET", signed_in(403, admin=200)),
+    Row("/admin/tokens", "POST", signed_in(403, admin=200), {"name": "Hệ thống", "unit": "SNV"}),
+    Row("/admin/tokens/{api_token_id}/revoke", "POST", signed_in(403, admin="/admin/tokens")),
+    Row("/admin/tokens/999999/revoke", "POST", signed_in(403, admin=404)),
+    Row("/admin/tokens/{api_token_id}/revoke", "GET", everyone(405)),
 
     # The reporting system's API: the token's subtree only (errors as README says).
     Row("/api/v1/reports/compliance", "GET", api(200)),

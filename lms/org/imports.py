@@ -9,6 +9,7 @@ commits once.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -805,6 +806,12 @@ def _date_range(start: date | None, end: date | None) -> str:
     return f"{format_day(start) if start else '…'} – {format_day(end) if end else '…'}"
 
 
+def _title_key(title: str) -> str:
+    """A course title as matched: Unicode-normalised (NFC), spaces collapsed, case
+    ignored; accents count (titles differ by them)."""
+    return " ".join(unicodedata.normalize("NFC", title or "").split()).casefold()
+
+
 def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
                     dry_run: bool = False, today: date | None = None,
                     declared_by: int | None = None) -> ImportResult:
@@ -825,6 +832,12 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
             select(Official.employee_code, Official.id, Unit.path).join(Unit))
     }
     courses = {row.slug: row.id for row in db.session.execute(select(Course.slug, Course.id))}
+    # A course is named by its code (slug) or by its exact title, as the course list for
+    # imports (/imports/courses) shows both; a title two courses share names neither.
+    slug_of_title: dict[str, str | None] = {}
+    for row in db.session.execute(select(Course.slug, Course.title)):
+        title = _title_key(row.title)
+        slug_of_title[title] = None if title in slug_of_title else row.slug
     classes = {
         (row.reference, row.organiser): (row.id, row.starts_on, row.ends_on)
         for row in db.session.execute(select(TrainingClass.id, TrainingClass.reference,
@@ -865,9 +878,17 @@ def import_training(filename: str, data: bytes, *, scope: Unit | None = None,
         if code and official is None:
             row.fail("employee_code", _("không có cán bộ mã '%(c)s' trong danh sách", c=code))
         course_id = courses.get(slug)
-        if slug and course_id is None:
-            row.fail("course", _("không có khóa học '%(c)s' (dùng mã khóa học, ví dụ "
-                                 "ky-nang-so-co-ban)", c=slug))
+        if slug and course_id is None and _title_key(slug) in slug_of_title:
+            by_title = slug_of_title[_title_key(slug)]
+            if by_title is None:
+                row.fail("course", _("có nhiều khóa học tên '%(c)s': hãy dùng mã khóa học",
+                                     c=slug))
+            else:
+                slug, course_id = by_title, courses[by_title]
+        elif slug and course_id is None:
+            row.fail("course", _("không có khóa học mã hoặc tên '%(c)s' (dùng mã khóa học, "
+                                 "ví dụ ky-nang-so-co-ban, hoặc đúng tên khóa học; danh "
+                                 "sách ở trang Mã khóa học để nhập)", c=slug))
         if completed_on is None and text(row.raw("completed_on")) == "":
             row.fail("completed_on", _("bắt buộc, không được để trống"))
         elif completed_on is not None and completed_on > today:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from lms.auth import activation
 from lms.auth.permissions import manager_required, scope_of, unit_in_scope_or_404
+from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning.requirements import courses_with_rules
 from lms.learning.status import STATES
@@ -114,6 +115,16 @@ def email_invitations(code: str):
     return render_template("org/invite_email.html", unit=unit, form=form,
                            plan=invitations_logic.email_plan(unit, current_user),
                            invite_form=ConfirmForm())
+
+
+@bp.get("/imports/courses")
+@manager_required
+def course_codes():
+    """Every course with the code a training import names it by (its exact title
+    works too), each with a copy button (static/js/app.js; the code shows without JS)."""
+    courses = db.session.scalars(
+        select(Course).where(Course.is_published.is_(True)).order_by(Course.title)).all()
+    return render_template("org/course_codes.html", courses=courses)
 
 
 @bp.route("/imports/<kind>", methods=["GET", "POST"])

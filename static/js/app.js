@@ -36,6 +36,19 @@ document.addEventListener("DOMContentLoaded", function () {
       xhr.send(new FormData(upload));
     });
   }
+  // Copy buttons (a course's code for imports, a new API token): shown only where the
+  // clipboard can be written; without them the code is on the page to select.
+  var copyStatus = document.querySelector("[data-copy-status]");
+  if (navigator.clipboard && window.isSecureContext) {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+          if (copyStatus) { copyStatus.textContent = button.getAttribute("data-copied"); }
+        });
+      });
+    });
+  }
   // A form sent back with errors: the summary of them is read out and focused first.
   var summary = document.querySelector("[data-error-summary]");
   if (summary) { summary.focus(); }
