@@ -118,12 +118,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def inject_globals() -> dict[str, Any]:
         return {
             "site_name": app.config["LMS_SITE_NAME"],
+            "operator": {key: app.config["LMS_" + key.upper()] for key in (
+                "operator_name", "operator_address", "support_phone", "support_email",
+                "support_hours")},
             "current_locale": select_locale(),
             "current_user": current_user,
             "request_path": request.full_path.rstrip("?") if request else "/",
         }
-            "operator": {key: app.config["LMS_" + key.upper()] for key in (
-                "operator_name", "operator_address", "support_phone", "support_email",
-                "support_hours")},
 
     return app
