@@ -93,6 +93,16 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         # lms/org/labels.py (e.g. "commune:Xã, phường, đặc khu;office:Phòng chuyên môn").
         "LMS_LEVEL_LABELS": _level_labels(os.environ.get("LMS_LEVEL_LABELS", "")),
         "LMS_SITE_NAME": os.environ.get("LMS_SITE_NAME", "Học kỹ năng số Nghệ An"),
+        # The agency operating the platform, named in every page's footer and on the help
+        # page (/help) with its contact details; an empty value is left out. No phone
+        # number or address is invented by default: set them for a real deployment.
+        "LMS_OPERATOR_NAME": os.environ.get("LMS_OPERATOR_NAME",
+                                            "Sở Khoa học và Công nghệ tỉnh Nghệ An"),
+        "LMS_OPERATOR_ADDRESS": os.environ.get("LMS_OPERATOR_ADDRESS", ""),
+        "LMS_SUPPORT_PHONE": os.environ.get("LMS_SUPPORT_PHONE", ""),
+        "LMS_SUPPORT_EMAIL": os.environ.get("LMS_SUPPORT_EMAIL", ""),
+        "LMS_SUPPORT_HOURS": os.environ.get(
+            "LMS_SUPPORT_HOURS", "Giờ hành chính, thứ Hai đến thứ Sáu"),
         # Used in activation links written by the CLI (the web UI uses the request's host).
         "LMS_BASE_URL": os.environ.get("LMS_BASE_URL", "http://127.0.0.1:5000"),
         "LMS_PRIVACY_NOTICE_VERSION": "2026-01",
@@ -112,16 +122,6 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("LMS_SECURE_COOKIES", production),
         # A session unused this long, or this old, ends (a quiz can take a while, and
-        # The agency operating the platform, named in every page's footer and on the help
-        # page (/help) with its contact details; an empty value is left out. No phone
-        # number or address is invented by default: set them for a real deployment.
-        "LMS_OPERATOR_NAME": os.environ.get("LMS_OPERATOR_NAME",
-                                            "Sở Khoa học và Công nghệ tỉnh Nghệ An"),
-        "LMS_OPERATOR_ADDRESS": os.environ.get("LMS_OPERATOR_ADDRESS", ""),
-        "LMS_SUPPORT_PHONE": os.environ.get("LMS_SUPPORT_PHONE", ""),
-        "LMS_SUPPORT_EMAIL": os.environ.get("LMS_SUPPORT_EMAIL", ""),
-        "LMS_SUPPORT_HOURS": os.environ.get(
-            "LMS_SUPPORT_HOURS", "Giờ hành chính, thứ Hai đến thứ Sáu"),
         # the CSRF token lasts 8 hours too); "remember me" sessions end with their token.
         "LMS_SESSION_IDLE_HOURS": float(os.environ.get("LMS_SESSION_IDLE_HOURS", "8")),
         "LMS_SESSION_MAX_HOURS": float(os.environ.get("LMS_SESSION_MAX_HOURS", "12")),
