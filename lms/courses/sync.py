@@ -109,7 +109,7 @@ def _apply(course: Course, source: CourseSource, stamp: datetime) -> None:
             db.session.add(lesson)
         lesson.position = lesson_source.position
         lesson.title = lesson_source.title
-        lesson.html = render_markdown(lesson_source.markdown)
+        lesson.html = render_markdown(lesson_source.markdown, lesson_source.file.parent)
         lesson.is_active = True
     for gone in by_slug.values():
         gone.is_active = False

@@ -51,7 +51,8 @@ def test_course_images_are_served_and_external_ones_dropped(client, courses_dir)
     write_file(folder / "01-bai-mo-dau.md", "# Bài mở đầu\n\n![Sơ đồ](images/so-do.png)\n")
     sync_courses(courses_dir)
     page = client.get("/courses/ky-nang-so-co-ban/lessons/bai-mo-dau").get_data(as_text=True)
-    assert '<img alt="Sơ đồ" src="../files/images/so-do.png">' in page
+    assert ('<img alt="Sơ đồ" decoding="async" loading="lazy" src="../files/images/so-do.png">'
+            in page)
     with client.get("/courses/ky-nang-so-co-ban/files/images/so-do.png") as image:
         assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
     assert client.get("/courses/ky-nang-so-co-ban/files/course.yml").status_code == 404
@@ -65,3 +66,43 @@ def test_lesson_pages_serve_the_stored_html_not_the_file(client, courses_dir):
     page = client.get("/courses/ky-nang-so-co-ban/lessons/bai-mo-dau").get_data(as_text=True)
     assert "Nội dung bài <strong>Bài mở đầu</strong>" in page
     assert "chưa đồng bộ" not in page
+
+
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 240" '
+       'font-family="sans-serif"><rect width="360" height="240" fill="#fff"/></svg>')
+
+
+def test_a_picture_with_a_hinh_caption_becomes_a_sized_lazy_figure(tmp_path):
+    (tmp_path / "man-hinh.svg").write_text(SVG)
+    html = render_markdown(
+        "# Bài\n\nTrước hình.\n\n"
+        "![Màn hình chính có ba nút](man-hinh.svg)\n*Hình 1. Màn hình **chính**.*\n\n"
+        "![Không có chú thích](man-hinh.svg)\n\n"
+        "Chữ *Hình* trong câu ![nhỏ](man-hinh.svg) không thành hình.\n",
+        tmp_path,
+    )
+    assert ('<figure class="figure"><img alt="Màn hình chính có ba nút" decoding="async" '
+            'height="240" loading="lazy" src="../files/man-hinh.svg" width="360">'
+            "<figcaption>Hình 1. Màn hình <strong>chính</strong>.</figcaption></figure>"
+            in html)
+    assert html.count("<figure") == 1 and html.count("<figcaption>") == 1
+    assert html.count('loading="lazy"') == 3 and html.count('width="360"') == 3
+    # Without the course folder (quiz text, previews) images are lazy but unsized.
+    assert 'width="360"' not in render_markdown("# B\n\n![a](man-hinh.svg)\n")
+
+
+def test_svg_from_the_course_folder_is_an_image_that_cannot_act_as_a_page(client,
+                                                                          courses_dir):
+    folder = write_course(courses_dir)
+    (folder / "so-do.svg").write_text(SVG)
+    write_file(folder / "01-bai-mo-dau.md",
+               "# Bài mở đầu\n\n![Sơ đồ](so-do.svg)\n*Hình 1. Sơ đồ.*\n")
+    sync_courses(courses_dir)
+    page = client.get("/courses/ky-nang-so-co-ban/lessons/bai-mo-dau").get_data(as_text=True)
+    assert 'height="240" loading="lazy" src="../files/so-do.svg" width="360">' in page
+    with client.get("/courses/ky-nang-so-co-ban/files/so-do.svg") as image:
+        assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+        policy = image.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "sandbox" in policy
+        assert "script-src" not in policy
+        assert image.headers["X-Content-Type-Options"] == "nosniff"
