@@ -176,6 +176,11 @@ def _grade(user: User, course: Course, submission: OfflineSubmission,
         learning.check_may_open(user, course, now)
     except learning.QuizClosed as closed:
         return closed.args[0]
+    left = learning.attempts_left(user, course)
+    if left == 1 and learning.unsubmitted_attempt(user, course) is not None:
+        # The last attempt is open online (another tab): submitting both would make one
+        # more than the limit.
+        return learning.ATTEMPTS_USED
     try:
         responses = learning.parse_responses(QuizAttempt(questions=draw.questions),
                                              MultiDict(submission.answers))

@@ -183,6 +183,18 @@ def test_attempt_rules_hold_offline_too(learner, courses_dir):
     assert db.session.scalar(select(func.count(QuizAttempt.id))) == 1
 
 
+def test_the_last_attempt_open_online_is_not_doubled_offline(app, learner, courses_dir):
+    write_course(courses_dir, lessons=["Thiết bị", "An toàn"],
+                 quiz=dict(DEFAULT_QUIZ, max_attempts=1))
+    sync_courses(courses_dir)
+    db.session.commit()
+    save(learner)
+    assert learner.get(f"/courses/{SLUG}/quiz").status_code == 200  # opens the attempt
+    refused = send(learner, payload(learner, RIGHT_ANSWERS))
+    assert refused.status_code == 409
+    assert "hết số lần làm bài" in refused.get_json()["message"]
+
+
 def test_a_timed_quiz_is_not_offered_offline(learner, courses_dir):
     write_course(courses_dir, lessons=["Thiết bị", "An toàn"],
                  quiz=dict(DEFAULT_QUIZ, time_limit_minutes=10))
