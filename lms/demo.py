@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from lms.auth import logic as auth
 from lms.auth import twofactor
 from lms.auth.models import User
+from lms.community.demo import load_community_demo
 from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning import logic as learning
@@ -85,6 +86,9 @@ ACCOUNTS = [
      "NA-X-NGHILOC"),
     ("doanhnghiep@lms.example", "0912000002", "HTX Chè Thanh Chương", "business",
      DEMO_PASSWORD, "NA-X-THANHCHUONG"),
+    # A member of Nghi Lộc's community digital team (lms/community).
+    ("hotro.nghiloc@lms.example", "0912000003", "Tổ viên tổ công nghệ số xã Nghi Lộc (demo)",
+     "community_helper", DEMO_PASSWORD, "NA-X-NGHILOC"),
     # Verifies HR's classroom training records (lms/review).
     ("duyet@lms.example", None, "Cán bộ duyệt hồ sơ của tỉnh (demo)", "province_reviewer",
      DEMO_PASSWORD, None),
@@ -162,6 +166,7 @@ def load_demo(seed: int = 2026) -> None:
     _spread_requirement_dates(rng, today)
     _official_progress(rng, today, courses)
     _learner_progress(accounts, courses, rng)
+    load_community_demo(units, accounts, today)
     db.session.flush()
     frozen_on = today.replace(month=FROZEN_AS_OF[0], day=FROZEN_AS_OF[1])
     if frozen_on < today:

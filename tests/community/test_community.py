@@ -296,3 +296,14 @@ def test_registered_in_person_is_announced(client, world):
     login(client, "0911000001")
     register(client, phone="0988000001")
     assert seen and seen[-1][0] == "X1"
+
+
+def test_the_demo_has_a_commune_team_whose_helper_signs_in(runner, course, client):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "community_helper hotro.nghiloc@lms.example or 0912000003" in result.output
+    password = re.search(r"hotro\.nghiloc@lms\.example.*password: (\S+)",
+                         result.output).group(1)
+    assert login(client, "0912000003", password).status_code == 302
+    page = client.get("/community/c/NA-X-NGHILOC").get_data(as_text=True)
+    assert "14.250 người trưởng thành" in page and "Nhà văn hóa xóm 5" in page
