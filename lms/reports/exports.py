@@ -209,10 +209,14 @@ def _report_sheet(workbook, file: ReportFile) -> None:
                                       "font_color": "#9C0006", "bg_color": "#FFC7CE"})
     shares = report.has_evidence_shares
     extra = EVIDENCE_HEADERS if shares else []
-    note_column = len(HEADERS) + len(extra)
-    last_column = note_column
+    # DESIGN's columns, the evidence split, "Ghi chú", and the level's code last (as in
+    # the CSV), so every column before it keeps its place.
+    design = HEADERS[:-1]
+    note_column = len(design) + len(extra)
+    code_column = note_column + 1
+    last_column = code_column
     sheet = workbook.add_worksheet("Báo cáo")
-    widths = [16, 42, 17, 16, 14, 13, 11, 12, 11, 12] + [16] * len(extra) + [50]
+    widths = [16, 42, 17, 16, 14, 13, 11, 12, 11] + [16] * len(extra) + [50, 12]
     for index, width in enumerate(widths):
         sheet.set_column(index, index, width)
     header_row = 7  # zero-based: the table's header is on row 8
@@ -226,13 +230,13 @@ def _report_sheet(workbook, file: ReportFile) -> None:
                f"{STRUCTURE_LABELS[report.structure]})"],
         day=file.frozen_on)
     sheet.set_row(header_row, 45)
-    for column, header in enumerate([*HEADERS, *extra, "Ghi chú"]):
+    for column, header in enumerate([*design, *extra, "Ghi chú", HEADERS[-1]]):
         sheet.write_string(header_row, column, _text(header), head_format)
 
     def write_shares(number: int, row, counts, shares_format, warned_format) -> None:
         if not shares:
             return
-        first = len(HEADERS)
+        first = len(design)
         sheet.write_number(number, first, row.trained_verified, counts)
         sheet.write_number(number, first + 1, row.trained_declared, counts)
         sheet.write_number(number, first + 2, row.trained_online, counts)
@@ -251,15 +255,15 @@ def _report_sheet(workbook, file: ReportFile) -> None:
         sheet.write_number(number, 6, float(row.percent_trained) / 100, share)
         sheet.write_number(number, 7, float(row.target_percent) / 100, target)
         sheet.write_number(number, 8, row.officials_remaining, count)
-        sheet.write_string(number, 9, _text(row.level), text)
         write_shares(number, row, count, share, warn_share)
         sheet.write_string(number, note_column, _text(_note(row)), text)
+        sheet.write_string(number, code_column, _text(row.level), text)
     sheet.autofilter(header_row, 0, number, last_column)
     root = report.root
     number += 1
     sheet.write_string(number, 0, "Tổng cộng", total_text)
     sheet.write_string(number, 1, _text(root.unit_name), total_text)
-    for column in (2, 3, 9):
+    for column in (2, 3):
         sheet.write_string(number, column, "", total_text)
     sheet.write_number(number, 4, root.officials_total, total_count)
     sheet.write_number(number, 5, root.officials_trained, total_count)
@@ -268,6 +272,7 @@ def _report_sheet(workbook, file: ReportFile) -> None:
     sheet.write_number(number, 8, root.officials_remaining, total_count)
     write_shares(number, root, total_count, total_share, warn_share)
     sheet.write_string(number, note_column, "", total_text)
+    sheet.write_string(number, code_column, "", total_text)
     number += 2
     if shares:
         sheet.write_string(number, 0, _text(evidence_note(report)))

@@ -25,6 +25,7 @@ from lms.auth.permissions import (
     report_scope,
     scope_of,
 )
+from lms.documents.logic import letterhead
 from lms.extensions import csrf, db
 from lms.org.labels import level_names
 from lms.org.logic import is_within
@@ -44,6 +45,7 @@ from lms.reports.indicator import (
 from lms.reports.learners import learner_stats
 from lms.reports.logic import ReportError, resolve
 from lms.reports.models import FrozenReport
+from lms.util.time import local_today
 from lms.util.urls import attachment
 
 bp = Blueprint("reports", __name__)
@@ -101,7 +103,14 @@ def compliance():
                            level_chart=level_chart, unit_chart=unit_chart,
                            freeze_record=freeze_record, changes=changes, absent=None,
                            freeze_form=FreezeForm(), warning_limit=DECLARED_WARNING_PERCENT,
-                           warned=[row for row in shown if row.declared_warning])
+                           warned=[row for row in shown if row.declared_warning],
+                           **_printed(req))
+
+
+def _printed(req) -> dict:
+    """What a printed report page needs: the unit's letterhead, dated today."""
+    today = local_today()
+    return {"head": letterhead(req.unit, today), "today": today}
 
 
 @bp.get("/reports/trend.svg")
@@ -142,7 +151,7 @@ def untrained():
                                       offset=(page - 1) * UNTRAINED_PER_PAGE,
                                       structure=req.structure))
     return render_template("reports/untrained.html", req=req, people=people, total=total,
-                           page=page, pages=pages)
+                           page=page, pages=pages, **_printed(req))
 
 
 @bp.get("/reports/untrained.csv")

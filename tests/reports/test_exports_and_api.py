@@ -177,7 +177,7 @@ def test_report_pages_are_scoped_like_the_exports(app, data):
     hr = app.test_client()
     login(hr, "hr@snv.vn")
     page = hr.get("/reports?as_of=2026-06-30").get_data(as_text=True)
-    assert "Sở Nội vụ" in page and "50.0%" in page and "Xã Nghi Lộc" not in page
+    assert "Sở Nội vụ" in page and "50,0%" in page and "Xã Nghi Lộc" not in page
     assert hr.get("/reports?unit=X1").status_code == 404
     assert hr.get("/reports/export.csv?unit=NA").status_code == 404
     assert hr.get("/reports?as_of=hom-qua").status_code == 400
@@ -195,7 +195,7 @@ def test_report_pages_are_scoped_like_the_exports(app, data):
     admin = app.test_client()
     login(admin, "admin@example.vn")
     page = admin.get("/reports?as_of=2026-06-30").get_data(as_text=True)
-    assert "Tỉnh Nghệ An" in page and "66.7%" in page
+    assert "Tỉnh Nghệ An" in page and "66,7%" in page
 
 
 @pytest.mark.parametrize("url", [

@@ -142,7 +142,7 @@ def test_the_report_page_and_xlsx_show_the_split_with_a_warning_above_30_percent
     page = client.get("/reports?unit=X1").get_data(as_text=True)
     # 6 of 10 trained rest on declared records: 60 %.
     assert "6 tự khai" in page and "4 trực tuyến" in page and "0 xác minh" in page
-    assert "tự khai 60.0%" in page and 'id="declared-warning"' in page
+    assert "tự khai 60,0%" in page and 'id="declared-warning"' in page
     book = load_workbook(io.BytesIO(client.get("/reports/export.xlsx?unit=X1").data))
     sheet = book["Báo cáo"]
     header = [c.value for c in sheet[8]]
@@ -154,10 +154,10 @@ def test_the_report_page_and_xlsx_show_the_split_with_a_warning_above_30_percent
     assert x1[12] == pytest.approx(0.6)
     texts = [r[0] for r in sheet.iter_rows(min_row=9, values_only=True) if r[0]]
     assert any(t.startswith("Cảnh báo: 1 đơn vị có trên 30%") for t in texts)
-    # The CSV keeps DESIGN's columns; the JSON rows gain the split.
+    # The CSV keeps DESIGN's columns (and the level's code last); the JSON rows gain the split.
     csv_header = client.get("/reports/export.csv?unit=X1").data.decode("utf-8-sig").split("\r\n")[0]
     assert csv_header == ("Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên,Tổng số CBCCVC,"
-                          "Đã bồi dưỡng,Tỷ lệ (%),Chỉ tiêu (%),Còn thiếu")
+                          "Đã bồi dưỡng,Tỷ lệ (%),Chỉ tiêu (%),Còn thiếu,Mã cấp")
     rows = client.get("/reports/export.json?unit=X1").get_json()["rows"]
     assert rows[0]["trained_declared"] == 6 and rows[0]["declared_percent"] == 60.0
 
