@@ -124,7 +124,8 @@ def save(slug: str):
     quiz_url = None
     if draw is not None:
         quiz_url = url_for("offline.quiz", slug=slug)
-        urls.append(quiz_url)
+        # With the list of answers kept on the device, readable offline too.
+        urls += [quiz_url, url_for("offline.answers")]
         for item in page_items(draw.questions, base + "/files/"):
             pictures.update(IMG_SRC.findall(str(item["text"])))
     return jsonify({

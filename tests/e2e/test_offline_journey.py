@@ -107,6 +107,11 @@ def test_a_learner_studies_offline_and_the_quiz_is_graded_once_back_online(brows
     shot(page, "offline-quiz-queued")
     assert counts(live_server) == (0, 0)
 
+    # What the device holds, readable offline too.
+    page.goto(f"{base}/offline/answers")
+    expect(page.locator("[data-queue-list] li").first).to_contain_text("Chờ có mạng để nộp")
+    shot(page, "offline-answers-waiting")
+
     context.set_offline(False)  # the "online" event sends the queued answers
     expect(page.get_by_text("Bài làm offline đã được chấm: 100%, đạt.")).to_be_visible()
     assert counts(live_server) == (1, 1)

@@ -88,6 +88,7 @@ def test_saving_lists_the_lessons_pictures_and_offline_quiz(learner):
     assert sum("/lessons/" in url for url in urls) == 2
     assert f"/courses/{SLUG}/files/images/so-do.png" in urls
     assert saved["quiz_url"] == f"/courses/{SLUG}/offline/quiz" and saved["quiz_url"] in urls
+    assert "/offline/answers" in urls
     for url in urls:  # everything listed can be fetched to be stored
         response = learner.get(url)
         response.close()
@@ -201,7 +202,7 @@ def test_a_timed_quiz_is_not_offered_offline(learner, courses_dir):
     sync_courses(courses_dir)
     db.session.commit()
     saved = save(learner)
-    assert saved["quiz_url"] is None and len(saved["urls"]) == 3
+    assert saved["quiz_url"] is None and len(saved["urls"]) == 3  # the course, 2 lessons
     assert learner.get(f"/courses/{SLUG}/offline/quiz").status_code == 404
 
 
