@@ -15,6 +15,7 @@ from typing import Any
 
 from lms.courses import currency
 from lms.courses.competencies import COMPETENCIES
+from lms.courses.pictures import svg_problem
 from lms.courses.problems import Problem
 from lms.courses.yamlfile import YamlFile
 from lms.learning.pools import check_draw
@@ -288,6 +289,10 @@ def _check_image(folder: Path, ref: str) -> str | None:
         return f"image '{ref}' is not an image file ({', '.join(sorted(IMAGE_SUFFIXES))})"
     if not target.is_file():
         return f"image '{ref}' not found"
+    if target.suffix.lower() == ".svg":
+        problem = svg_problem(target)
+        if problem:
+            return f"image '{ref}' {problem}"
     return None
 
 
