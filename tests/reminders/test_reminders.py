@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.auth.logic import create_user
 from lms.auth.models import User
@@ -20,6 +22,7 @@ from lms.learning.models import Completion
 from lms.mail.models import OutboxMessage
 from lms.org.logic import unit_by_code
 from lms.org.models import Official
+from lms.reminders import logic as reminders
 from lms.reminders.logic import send_reminders
 from tests.builders import load_roster, load_units, write_course
 
@@ -207,3 +210,97 @@ def test_digest_for_the_hr_officer_and_the_province_admin(app, runner, province)
     # Next week: a new digest.
     run(runner, today + timedelta(days=7))
     assert len(outbox(f"digest:{hr.id}:")) == 2 and len(outbox(f"digest:{admin.id}:")) == 2
+
+
+def overlapping_runs(app, day: date, decided_in: str) -> list:
+    """Two runs of `reminders send` for ``day`` at the same moment: each in a thread of
+    its own with its own app context, session and database connection. Both wait at
+    a barrier right after ``decided_in`` (the step that decides what is not queued yet)
+    returns, so each decides before either writes or commits."""
+    barrier = threading.Barrier(2, timeout=30)
+    decide = getattr(reminders, decided_in)
+    waited = threading.local()
+
+    def decide_then_wait(*args, **kwargs):
+        decided = decide(*args, **kwargs)
+        if not getattr(waited, "done", False):  # the first decision of each run
+            waited.done = True
+            barrier.wait()
+        return decided
+
+    results, errors = [], []
+
+    def run_once() -> None:
+        try:
+            with app.app_context():
+                result = send_reminders(day)
+                db.session.commit()
+                results.append(result)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+            barrier.abort()
+
+    threads = [threading.Thread(target=run_once) for _ in range(2)]
+    setattr(reminders, decided_in, decide_then_wait)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=90)
+    finally:
+        setattr(reminders, decided_in, decide)
+    assert not any(thread.is_alive() for thread in threads), "a run never finished"
+    assert errors == []
+    assert barrier.n_waiting == 0 and not barrier.broken  # both really met there
+    return results
+
+
+def keys_per_count() -> Counter:
+    db.session.expire_all()
+    return Counter(dict(db.session.execute(
+        select(OutboxMessage.key, func.count()).group_by(OutboxMessage.key)).all()))
+
+
+@pytest.fixture
+def managers(province):
+    hr = create_user(full_name="Cán bộ Nhân sự", role="unit_manager", password=None,
+                     email="hr@snv.vn", unit=unit_by_code("SNV"))
+    admin = create_user(full_name="Quản trị", role="admin", password=None,
+                        email="admin@tinh.vn")
+    db.session.commit()
+    return hr, admin
+
+
+def test_two_overlapping_runs_queue_each_reminder_once(app, managers):
+    hr, admin = managers
+    one = account("CB-01", "mot@snv.vn")
+    two = account("CB-02", "hai@snv.vn", reminders="weekly")
+    due = START + timedelta(days=30)
+    day = due - timedelta(days=14)
+    course = published_course_or_404("co-ban")
+    results = overlapping_runs(app, day, "_queued_keys")
+
+    week = reminders.iso_week(day)
+    expected = {f"reminder:{one.id}:{course.id}:due14:{due}": 1,
+                f"reminder-weekly:{two.id}:{week}": 1,
+                f"digest:{hr.id}:{week}": 1, f"digest:{admin.id}:{week}": 1}
+    assert keys_per_count() == expected
+    # What the two runs report adds up to what was queued: one of them queued each.
+    assert sum(r.reminders for r in results) == 1
+    assert sum(r.summaries for r in results) == 1
+    assert sum(r.digests for r in results) == 2
+    # And a later run that day finds nothing new.
+    assert send_reminders(day).reminders == 0
+    db.session.commit()
+    assert keys_per_count() == expected
+
+
+def test_two_overlapping_runs_queue_each_digest_once(app, managers):
+    hr, admin = managers
+    account("CB-01", "mot@snv.vn")
+    day = START + timedelta(days=1)  # no learner has anything due: digests only
+    results = overlapping_runs(app, day, "build_digest")
+
+    week = reminders.iso_week(day)
+    assert keys_per_count() == {f"digest:{hr.id}:{week}": 1, f"digest:{admin.id}:{week}": 1}
+    assert sum(r.digests for r in results) == 2
