@@ -24,6 +24,7 @@ from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
 from lms.mail.logic import forget_address
+from lms.offline.models import OfflineSubmission
 from lms.org.models import Official, PendingImport
 from lms.recovery.models import EmailLink
 from lms.util.i18n import mark
@@ -84,6 +85,13 @@ def user_data(user: User) -> dict[str, Any]:
              "score_percent": a.score_percent, "passed": a.passed, "answers": a.responses}
             for a in db.session.scalars(select(QuizAttempt).where(
                 QuizAttempt.user_id == user.id).order_by(QuizAttempt.id))],
+        # Quiz answers given offline and sent from a device (lms/offline).
+        "offline_answers": [
+            {"course": titles.get(o.course_id), "status": o.status, "reason": o.reason,
+             "answered_at": _iso(o.answered_at), "received_at": _iso(o.received_at),
+             "answers": o.answers}
+            for o in db.session.scalars(select(OfflineSubmission).where(
+                OfflineSubmission.user_id == user.id).order_by(OfflineSubmission.id))],
         "completions": [
             {"course": titles.get(c.course_id), "completed_on": _iso(c.completed_on),
              "certificate_code": c.code, "score_percent": c.score_percent}
@@ -150,6 +158,8 @@ def anonymise(user: User) -> None:
     # Free answers could hold personal text: keep the scores, drop the answers.
     db.session.execute(update(QuizAttempt).where(QuizAttempt.user_id == user.id)
                        .values(responses=None))
+    db.session.execute(update(OfflineSubmission).where(OfflineSubmission.user_id == user.id)
+                       .values(answers=None))
     db.session.execute(delete(PendingImport).where(PendingImport.user_id == user.id))
     # Which browsers, from which addresses: nothing to keep once signed out everywhere.
     db.session.execute(delete(RememberToken).where(RememberToken.user_id == user.id))

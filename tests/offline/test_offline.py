@@ -311,3 +311,20 @@ def test_logic_refuses_a_stale_round_without_the_web(app, course):
             "round": draw.round + 1, "answers": pairs(RIGHT_ANSWERS)}
     submission = logic.receive(user, body)
     assert submission.status == "refused" and submission.reason == logic.OLD_DRAW
+
+
+def test_offline_answers_are_in_the_data_download_and_dropped_on_deletion(app, course):
+    from lms.auth.logic import find_by_identifier
+    from lms.privacy.logic import anonymise, user_data
+
+    user = make_user("citizen", email="xoa@example.vn")
+    draw = logic.save_course(user, course)
+    logic.receive(user, {"client_id": "abcdefgh-2", "course": SLUG,
+                         "version": draw.quiz_version, "round": draw.round,
+                         "answers": pairs(RIGHT_ANSWERS)})
+    db.session.commit()
+    [sent] = user_data(user)["offline_answers"]
+    assert sent["status"] == "graded" and ["q-nam", "vneid"] in sent["answers"]
+    anonymise(find_by_identifier("xoa@example.vn"))
+    db.session.commit()
+    assert db.session.scalar(select(OfflineSubmission)).answers is None
