@@ -17,6 +17,7 @@
   } catch (e) { owner = user; }
   var QUEUE = "lms-offline-queue-" + owner;
   var SAVED = "lms-offline-courses-" + owner;
+  var DONE = "lms-offline-done-" + owner;  // lessons marked done without a connection
   var supported = "serviceWorker" in navigator && "caches" in window;
 
   if (supported) {
@@ -96,6 +97,40 @@
     });
   }
 
+  // --- a lesson marked done offline -------------------------------------------------
+  // Without a connection "Đánh dấu đã học" is kept and sent with the answers; the
+  // learner goes on to the next saved lesson (or the course's offline quiz).
+  function setUpLessonDone(form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine || !user) { return; }
+      event.preventDefault();
+      var done = read(DONE).filter(function (url) { return url !== form.action; });
+      done.push(form.action);
+      write(DONE, done);
+      var next = document.querySelector("a[rel=next]");
+      var course = read(SAVED).filter(function (c) {
+        return location.pathname.indexOf(c.url + "/") === 0;
+      })[0];
+      location.href = next ? next.href
+        : (course && (course.quiz_url || course.url)) || location.href;
+    });
+  }
+
+  function sendDone(token) {
+    return read(DONE).reduce(function (previous, url) {
+      return previous.then(function () {
+        var body = new FormData();
+        body.append("csrf_token", token);
+        return fetch(url, {method: "POST", body: body, credentials: "same-origin",
+                           redirect: "manual"})
+          .then(function (response) {
+            if (response.status >= 500) { throw new Error("later"); }
+            write(DONE, read(DONE).filter(function (other) { return other !== url; }));
+          });
+      });
+    }, Promise.resolve());
+  }
+
   // --- sending what is queued -------------------------------------------------------
   var syncing = false;
   var delay = 2000;
@@ -108,7 +143,7 @@
   function sync() {
     if (!user || syncing || !navigator.onLine) { return Promise.resolve(); }
     var waiting = read(QUEUE).filter(function (entry) { return entry.state === "queued"; });
-    if (!waiting.length) { return Promise.resolve(); }
+    if (!waiting.length && !read(DONE).length) { return Promise.resolve(); }
     syncing = true;
     return fetch(data.tokenUrl, {credentials: "same-origin",
                                  headers: {"Accept": "application/json"}})
@@ -118,9 +153,12 @@
         return response.json();
       })
       .then(function (token) {
-        return waiting.reduce(function (done, entry) {
-          return done.then(function () { return send(entry, token.csrf_token); });
-        }, Promise.resolve());
+        // Lessons first: a passed quiz then completes the course.
+        return sendDone(token.csrf_token).then(function () {
+          return waiting.reduce(function (done, entry) {
+            return done.then(function () { return send(entry, token.csrf_token); });
+          }, Promise.resolve());
+        });
       })
       .catch(function (error) {
         if (String(error.message) === "signin") {
@@ -236,6 +274,8 @@
     var quiz = document.querySelector("form[data-offline-quiz]");
     if (quiz) { setUpQuiz(quiz); }
     document.querySelectorAll("form[action$='/logout']").forEach(setUpSignOut);
+    document.querySelectorAll("form[action*='/lessons/'][action$='/done']")
+      .forEach(setUpLessonDone);
     render();
     sync();
   });
