@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -47,6 +47,7 @@ def browser():
 class LiveServer:
     url: str
     app: Flask
+    env: dict[str, str] = field(default_factory=dict)  # the server's environment
 
 
 @pytest.fixture
@@ -63,8 +64,16 @@ def e2e_courses(tmp_path) -> Path:
 
 
 @pytest.fixture
-def live_server(tmp_path, e2e_courses):
-    """The app on a free loopback port with a throwaway SQLite database."""
+def server_settings() -> dict[str, str]:
+    """Environment variables of the server under test (e.g. LMS_SMTP_URL); a test
+    module may override this."""
+    return {}
+
+
+@pytest.fixture
+def live_server(tmp_path, e2e_courses, server_settings):
+    """The app on a free loopback port with a throwaway SQLite database. Links in its
+    mail (LMS_BASE_URL) point at it."""
     courses = e2e_courses
     database = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
     # This process's app sets data up; the server runs the same app in a process of
@@ -78,12 +87,12 @@ def live_server(tmp_path, e2e_courses):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, LMS_ENV="testing", SECRET_KEY="e2e", DATABASE_URL=database,
-               LMS_COURSES_DIR=str(courses))
+               LMS_COURSES_DIR=str(courses), LMS_BASE_URL=url, **server_settings)
     server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("serve.py")),
                                str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 20
     while True:
         try:
@@ -94,7 +103,7 @@ def live_server(tmp_path, e2e_courses):
                 server.kill()
                 raise RuntimeError("the app under test did not start") from None
             time.sleep(0.2)
-    yield LiveServer(url, app)
+    yield LiveServer(url, app, env)
     server.terminate()
     server.wait(timeout=10)
     with app.app_context():
