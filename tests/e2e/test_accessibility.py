@@ -109,8 +109,15 @@ def test_no_serious_or_critical_violations(browser, live_server, people):
                      "/reports", "/reports?unit=X1", "/reports/untrained?unit=X1",
                      "/reports/learners", "/units/NA", "/units/X1", "/imports/officials",
                      "/admin/audit", "/review", "/review/records", "/review/classes/1",
-                     "/classes", "/classes/1", "/classes/records", "/imports/training"):
+                     "/classes", "/classes/1", "/classes/records", "/imports/training",
+                     "/community", "/community/c/X1", "/community/c/X1/citizens",
+                     "/community/c/X1/register", "/community/c/X1/classes/new",
+                     "/community/c/X1/classes/import", "/community/population/import",
+                     "/community/activate"):
             check(page, base + path, findings)
+        page.goto(base + "/community/c/X1/classes/new")
+        page.get_by_role("button", name="Ghi lớp").click()  # nothing filled in: errors
+        check(page, "", findings)
         page.goto(base + "/classes/1")
         page.get_by_role("button", name="Đính kèm bản quét").click()  # no file chosen
         check(page, "", findings)
