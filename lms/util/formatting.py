@@ -33,8 +33,11 @@ def decimal_vi(value: int | float | Decimal | None, digits: int = 1) -> str:
     return format_decimal(value or 0, pattern)
 
 
-def percent_vi(value: int | float | Decimal | None, digits: int = 1) -> str:
-    """A percentage already in percent (48.4 → "48,4%"); ``digits=0`` rounds: "80%"."""
+def percent_vi(value: int | float | Decimal | None, digits: int | None = 1) -> str:
+    """A percentage already in percent (48.4 → "48,4%"); ``digits=0`` rounds: "80%";
+    ``digits=None`` writes a decimal only when there is one (a score: "80%", "82,5%")."""
+    if digits is None:
+        return format_decimal(value or 0, "#,##0.#") + "%"
     return decimal_vi(value, digits) + "%"
 
 
