@@ -160,7 +160,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     pdf.cell(80, 5, f"Mã xác thực: {completion.code}")
     pdf.set_xy(58, 166)
     pdf.set_font("serif", "", 8)
-    pdf.multi_cell(80, 4, f"Quét mã hoặc kiểm tra tại {certificate.verify_url}")
+    pdf.multi_cell(80, 4, f"Quét mã hoặc kiểm tra tại {certificate.verify_url}", align="L")
 
     # Bottom right: the signature block.
     y = 148.0
