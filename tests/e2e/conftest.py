@@ -147,6 +147,18 @@ def serious_violations(page) -> list[str]:
     return found
 
 
+def axe_clean(page, findings: dict[str, list[str]], name: str) -> None:
+    """axe-core on the page as it is now (a form showing its errors, say) at 360 and
+    1280 px; what it finds goes into ``findings`` under ``name``."""
+    size = page.viewport_size
+    for width in (360, 1280):
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        found = serious_violations(page)
+        if found:
+            findings[f"{name} @ {width} px"] = found
+    page.set_viewport_size(size)
+
+
 # The authenticator app of each account set up during a test: (server, identifier) →
 # (secret, recovery codes not used yet).
 AUTHENTICATORS: dict[tuple[str, str], tuple[str, list[str]]] = {}

@@ -15,7 +15,7 @@ import pytest
 
 from lms.extensions import db
 from tests.builders import make_user
-from tests.e2e.conftest import serious_violations, shot
+from tests.e2e.conftest import axe_clean, shot
 from tests.mail.conftest import FROM, SmtpServer, html_of, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,17 +43,6 @@ def flask_mail_send(live_server) -> str:
                           timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
-
-
-def axe_clean(page, findings: dict[str, list[str]], name: str) -> None:
-    """axe-core at both widths the site is tested at; the viewport is put back."""
-    size = page.viewport_size
-    for width in (360, 1280):
-        page.set_viewport_size({"width": width, "height": size["height"]})
-        found = serious_violations(page)
-        if found:
-            findings[f"{name} @ {width}px"] = found
-    page.set_viewport_size(size)
 
 
 def sign_in(page, url: str, identifier: str, password: str) -> None:
