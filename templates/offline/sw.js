@@ -42,8 +42,16 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") { return; }
   if (url.pathname.indexOf(STATIC_PREFIX) === 0) {
     // Fingerprinted static files never change under one URL: the saved copy first.
+    // A file the shell did not list (a page's own script) is kept as it comes by.
     event.respondWith(saved(request).then(function (response) {
-      return response || fetch(request).catch(function () {
+      return response || fetch(request).then(function (fresh) {
+        if (fresh.ok) {
+          var copy = fresh.clone();
+          caches.open(SHELL).then(function (cache) { cache.put(request, copy); });
+        }
+        return fresh;
+      }).catch(function () {
+        // A page saved before the last release asks for the files' old versions.
         return caches.match(request, {ignoreVary: true, ignoreSearch: true});
       });
     }));

@@ -232,7 +232,13 @@ def test_service_worker_manifest_and_offline_page(client, course):
     assert worker.status_code == 200
     assert worker.mimetype == "text/javascript"
     assert worker.headers["Service-Worker-Allowed"] == "/"
-    assert "/offline" in worker.get_data(as_text=True)
+    shell = json.loads(re.search(r"var SHELL_FILES = (\[.*?\]);",
+                                 worker.get_data(as_text=True)).group(1))
+    assert "/offline" in shell and any("/static/css/app.css?v=" in url for url in shell)
+    for url in shell:  # the service worker's install fails if one is missing
+        response = client.get(url)
+        response.close()
+        assert response.status_code == 200, url
     manifest = client.get("/manifest.webmanifest")
     assert manifest.mimetype == "application/manifest+json"
     icons = manifest.get_json()["icons"]
