@@ -57,7 +57,7 @@ def test_no_serious_or_critical_violations(browser, live_server, people):
     for width in (360, 1280):
         context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
         page = context.new_page()
-        for path in ("/", "/courses/", "/login", "/register", "/verify", "/privacy",
+        for path in ("/", "/courses/", "/login", "/register", "/verify", "/privacy", "/help",
                      f"/activate/{people}"):
             check(page, base + path, findings)
         # Forms with their errors showing.
@@ -123,6 +123,18 @@ def test_no_serious_or_critical_violations(browser, live_server, people):
         check(page, "", findings)
         page.goto(base + "/imports/officials")
         page.get_by_role("button", name="Tải lên và xem trước").click()  # no file chosen
+        check(page, "", findings)
+        # Issue 16 (points 6, 7): links replaced, course codes, API tokens (a new one
+        # shown once, then the form's errors).
+        for path in ("/units/NA/invitations", "/imports/courses", "/admin/tokens"):
+            check(page, base + path, findings)
+        page.get_by_label("Tên hệ thống dùng mã").fill(f"Hệ thống {width}")
+        page.get_by_label("Mã đơn vị (phạm vi dữ liệu)").fill("NA")
+        page.get_by_role("button", name="Tạo mã").click()
+        expect(page.locator("#new-token")).to_be_visible()
+        check(page, "", findings)
+        page.get_by_role("button", name="Tạo mã").click()  # nothing filled in
+        expect(page.locator(".error-summary")).to_be_visible()
         check(page, "", findings)
         context.close()
     assert findings == {}, "\n".join(f"{url}\n  " + "\n  ".join(lines)
