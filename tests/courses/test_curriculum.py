@@ -149,3 +149,35 @@ def test_every_framework_group_is_taught_by_a_course_required_of_every_official(
                 if {"audience": "official"} in course.meta["required_for"]]
     covered = {c for course in everyone for c in course.meta["competencies"]}
     assert set(COMPETENCIES) - covered == set()
+
+
+# Pictures (issue 15, point 4): the citizens' courses and the e-documents course show
+# each lesson's screens and steps as drawn SVG figures, with alt text and a caption.
+ILLUSTRATED = ("lam-quen-dien-thoai-thong-minh", "dich-vu-cong-truc-tuyen",
+               "thanh-toan-so-an-toan", "van-ban-dien-tu-chu-ky-so")
+
+
+@pytest.mark.parametrize("slug", ILLUSTRATED)
+def test_every_lesson_has_a_drawn_figure_with_alt_text_and_a_caption(catalogue, slug):
+    import re
+
+    from lms.courses.pictures import svg_problem
+    from lms.courses.rendering import render_markdown
+
+    figure = re.compile(r"^!\[([^\]]*)\]\(([^)\s]+)\)\n\*(Hình \d+\.[^*\n]+)\*$", re.M)
+    for lesson in catalogue[slug].lessons:
+        figures = figure.findall(lesson.markdown)
+        assert figures, f"{lesson.file}: no figure ('![alt](x.svg)' then '*Hình N. …*')"
+        for alt, src, caption in figures:
+            assert len(alt.split()) >= 8, f"{lesson.file}: alt text of {src} says too little"
+            assert len(caption.split()) >= 4, f"{lesson.file}: caption of {src}"
+            path = lesson.file.parent / src
+            assert path.suffix == ".svg" and path.is_file(), f"{lesson.file}: {src}"
+            assert svg_problem(path) is None, f"{path}: {svg_problem(path)}"
+        numbers = [int(caption.split()[1].rstrip(".")) for _, _, caption in figures]
+        assert numbers == list(range(1, len(figures) + 1)), f"{lesson.file}: Hình numbers"
+        # The sources stay last: no figure after "## Nguồn".
+        assert lesson.markdown.rfind("![") < lesson.markdown.find("\n## Nguồn")
+        html = render_markdown(lesson.markdown, lesson.file.parent)
+        assert html.count("<figcaption>") == len(figures)
+        assert html.count('loading="lazy"') >= len(figures) and 'width="360"' in html
