@@ -113,12 +113,14 @@ class Coverage:
         return self.rows[0] if self.rows else None
 
 
-def _reached_people():
-    """(user id, online?, in class?) of every citizen reached, as a subquery."""
+def _reached_people(as_of: date):
+    """Who was reached online and who in a class, on or before ``as_of``."""
     online = (select(Completion.user_id.label("user_id"))
               .join(Course, Course.id == Completion.course_id)
-              .where(Course.audiences.contains(" citizen ")))
-    in_class = select(ClassAttendance.user_id.label("user_id"))
+              .where(Course.audiences.contains(" citizen "), Completion.completed_on <= as_of))
+    in_class = (select(ClassAttendance.user_id.label("user_id"))
+                .join(CommunityClass, CommunityClass.id == ClassAttendance.class_id)
+                .where(CommunityClass.held_on <= as_of))
     return online, in_class
 
 
@@ -137,7 +139,7 @@ def coverage(scope: Unit | None, as_of: date | None = None) -> Coverage:
     commune_ids = select(Unit.id).where(Unit.level == "commune", alive, in_scope)
 
     # Reached citizens by commune, split by how (one statement).
-    online, in_class = _reached_people()
+    online, in_class = _reached_people(as_of)
     people = union(online, in_class).subquery()
     online_ids = online.subquery()
     class_ids = in_class.subquery()

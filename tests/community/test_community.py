@@ -307,3 +307,20 @@ def test_the_demo_has_a_commune_team_whose_helper_signs_in(runner, course, clien
     assert login(client, "0912000003", password).status_code == 302
     page = client.get("/community/c/NA-X-NGHILOC").get_data(as_text=True)
     assert "14.250 người trưởng thành" in page and "Nhà văn hóa xóm 5" in page
+
+
+def test_coverage_on_a_past_date_counts_only_what_had_happened(app, world):
+    from datetime import timedelta
+
+    from lms.community.coverage import coverage
+
+    x1 = world["x1"]
+    person = make_user("citizen", phone="0988000021", unit=x1)
+    held = CommunityClass(unit_id=x1.id, held_on=local_today(), place="Xóm", topic="VNeID",
+                          helper_id=world["helper"].id)
+    db.session.add(held)
+    db.session.flush()
+    db.session.add(ClassAttendance(class_id=held.id, user_id=person.id))
+    db.session.commit()
+    assert coverage(x1).total.citizens_reached == 1
+    assert coverage(x1, local_today() - timedelta(days=1)).total.citizens_reached == 0
