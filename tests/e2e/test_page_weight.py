@@ -3,6 +3,7 @@ course images, measured from the browser's own network log on a cold cache."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -46,3 +47,45 @@ def test_the_heaviest_lesson_transfers_at_most_150_kb(phone, live_server):
     assert any(name.endswith(".css") for name in kinds), kinds  # the styles were counted
     assert total <= BUDGET, f"{total} bytes > {BUDGET}: {kinds}"
     print(f"lesson page weight: {total} bytes {kinds}")
+
+
+def heaviest_illustrated_lesson() -> tuple[str, str]:
+    """The lesson whose text and drawn figures together weigh most."""
+    def weight(lesson: Path) -> int:
+        text = lesson.read_text("utf-8")
+        pictures = {ref for ref in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text)}
+        return len(text.encode()) + sum((lesson.parent / ref).stat().st_size for ref in pictures)
+
+    illustrated = [p for p in CURRICULUM.glob("*/*.md") if "![" in p.read_text("utf-8")]
+    lesson = max(illustrated, key=weight)
+    return lesson.parent.name, lesson.stem.split("-", 1)[1]
+
+
+def test_the_heaviest_illustrated_lesson_with_its_pictures_stays_within_150_kb(phone,
+                                                                               live_server):
+    # Pictures count here: scrolled to the end, every lazy figure has loaded.
+    course, lesson = heaviest_illustrated_lesson()
+    transferred: dict[str, int] = {}
+
+    def weigh(request):
+        sizes = request.sizes()
+        transferred[request.url] = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+    phone.on("requestfinished", weigh)
+    response = phone.goto(f"{live_server.url}/courses/{course}/lessons/{lesson}")
+    assert response.status == 200
+    figures = phone.locator("article figure img")
+    assert figures.count() >= 1
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        assert figure.get_attribute("loading") == "lazy"
+        figure.scroll_into_view_if_needed()
+        phone.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                                arg=figure.element_handle())
+    phone.wait_for_load_state("networkidle")
+    shot(phone, "lesson-heaviest-illustrated")
+    pictures = [url for url in transferred if f"/courses/{course}/files/" in url]
+    assert len(pictures) == figures.count()
+    total = sum(transferred.values())
+    assert total <= BUDGET, f"{total} bytes > {BUDGET}: {transferred}"
+    print(f"illustrated lesson page weight: {total} bytes, {len(pictures)} picture(s)")
