@@ -151,7 +151,11 @@ def remove_member(member: TeamMember) -> None:
     if member.user_id is not None:
         user = db.session.get(User, member.user_id)
         if user is not None and user.role == "community_helper":
-            user.role = "official" if member.official_id else "citizen"
+            # Back to what they were: an official (no unit on the account) or a citizen
+            # of the commune.
+            user.role = "official" if user.official is not None else "citizen"
+            if user.role == "official":
+                user.unit_id = None
             user.session_version += 1
     db.session.flush()
     unit = db.session.get(Unit, member.unit_id)
@@ -184,6 +188,9 @@ def grant_helper(member: TeamMember, by: User) -> Granted:
                     unit_id=unit.id, password_hash=None)
         db.session.add(user)
         db.session.flush()
+        official = db.session.get(Official, member.official_id) if member.official_id else None
+        if official is not None and official.user_id is None:
+            official.user_id = user.id  # the roster record's account from now on
         registration = InPersonRegistration(
             user_id=user.id, unit_id=unit.id, helper_id=by.id,
             consent_version=current_app.config["LMS_PRIVACY_NOTICE_VERSION"])
@@ -386,6 +393,7 @@ def people_of(unit: Unit, keys: list[str]) -> dict[str, int]:
         select(User.id, User.phone, InPersonRegistration.citizen_id)
         .outerjoin(InPersonRegistration, InPersonRegistration.user_id == User.id)
         .where(User.unit_id == unit.id, User.role.in_(("citizen", "community_helper")),
+               User.anonymised_at.is_(None),
                or_(User.phone.in_(phones - {None}),
                    InPersonRegistration.citizen_id.in_(numbers))))
     found: dict[str, int] = {}

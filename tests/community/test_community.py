@@ -324,3 +324,30 @@ def test_coverage_on_a_past_date_counts_only_what_had_happened(app, world):
     db.session.commit()
     assert coverage(x1).total.citizens_reached == 1
     assert coverage(x1, local_today() - timedelta(days=1)).total.citizens_reached == 0
+
+
+def test_an_official_member_gets_the_roster_records_account_and_leaves_as_an_official(
+        client, world):
+    from lms.org.models import Official
+    from tests.builders import load_roster
+
+    load_roster([["CB-X1-05", "Hồ Văn Cán", "X1", "công chức", "", "", "", "", "", "", ""]])
+    manager = make_user("unit_manager", email="hr@na.vn", unit=unit_by_code("NA"))
+    enable_two_factor(manager)
+    login(client, "hr@na.vn")
+    post_form(client, "/community/c/X1/members", {
+        "full_name": "Hồ Văn Cán", "phone": "0912777888", "team_role": "deputy",
+        "employee_code": "CB-X1-05"}, token_from="/community/c/X1")
+    member = db.session.scalar(select(TeamMember).where(TeamMember.phone == "0912777888"))
+    assert member.official_id is not None
+    post_form(client, f"/community/c/X1/members/{member.id}/helper",
+              token_from="/community/c/X1")
+    official = db.session.scalar(select(Official).where(Official.employee_code == "CB-X1-05"))
+    user = db.session.get(User, official.user_id)
+    assert user.role == "community_helper" and user.audience == "official"
+    post_form(client, f"/community/c/X1/members/{member.id}/remove",
+              token_from="/community/c/X1")
+    db.session.refresh(user)
+    assert user.role == "official" and user.unit_id is None
+    client.get("/community/c/X1")  # the flash message, once
+    assert "Hồ Văn Cán" not in client.get("/community/c/X1").get_data(as_text=True)
