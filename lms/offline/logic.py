@@ -17,7 +17,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
@@ -186,18 +186,38 @@ def _grade(user: User, course: Course, submission: OfflineSubmission,
                                              MultiDict(submission.answers))
     except AnswersRejected:
         return BAD_ANSWERS
-    number = (db.session.scalar(select(func.max(QuizAttempt.number)).where(
-        QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)) or 0) + 1
-    # Opened when the questions were drawn (the learner had them from then on).
-    attempt = QuizAttempt(user_id=user.id, course_id=course.id, number=number,
-                          questions=draw.questions, pass_percent=draw.pass_percent,
-                          started_at=draw.drawn_at)
-    db.session.add(attempt)
-    db.session.flush()
+    # The draw answers once, whichever of two tabs' submissions claims it first (on
+    # PostgreSQL the conditional UPDATE takes the row lock; SQLite holds the write lock).
+    claimed = db.session.execute(
+        update(OfflineDraw)
+        .where(OfflineDraw.id == draw.id, OfflineDraw.round == submission.round,
+               OfflineDraw.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False))
+    db.session.refresh(draw)
+    if claimed.rowcount != 1:
+        return DRAW_USED
+    attempt = _new_attempt(user, course, draw)
     learning.submit_attempt(user, attempt, responses, now=now)
-    draw.used_at = now
     submission.attempt_id = attempt.id
     return None
+
+
+def _new_attempt(user: User, course: Course, draw: OfflineDraw) -> QuizAttempt:
+    """The attempt holding the draw's questions, numbered after the learner's others
+    (again if an attempt opened online took the number at the same moment)."""
+    while True:
+        number = (db.session.scalar(select(func.max(QuizAttempt.number)).where(
+            QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)) or 0) + 1
+        # Opened when the questions were drawn (the learner had them from then on).
+        attempt = QuizAttempt(user_id=user.id, course_id=course.id, number=number,
+                              questions=draw.questions, pass_percent=draw.pass_percent,
+                              started_at=draw.drawn_at)
+        try:
+            with db.session.begin_nested():
+                db.session.add(attempt)
+        except IntegrityError:
+            continue
+        return attempt
 
 
 def _submission(user: User, client_id: str) -> OfflineSubmission | None:
