@@ -555,6 +555,45 @@ def reviewed_questions(attempt: QuizAttempt) -> list[tuple[dict[str, Any], float
     return [(q, question_score(q, answers.get(q["id"]))) for q in attempt.questions]
 
 
+@dataclass
+class ReviewedAnswer:
+    """One question on the result page: its mark, what the learner answered (None:
+    unanswered) and the right answer, each as the lines the page lists."""
+
+    question: dict[str, Any]
+    score: float
+    chosen: list[str] | None
+    right: list[str]
+    chosen_label: str  # msgids ("Bạn chọn", "Đáp án đúng"...), translated when shown
+    right_label: str
+
+
+def reviewed_answers(attempt: QuizAttempt) -> list[ReviewedAnswer]:
+    """What the result page shows of each question when marks are shown (see
+    :func:`shows_marks`): never called otherwise, so the right answers of a quiz
+    that hides its marks never reach the page."""
+    answers = attempt.responses or {}
+    reviewed = []
+    for question in attempt.questions:
+        kind = question_type(question["type"])
+        response = answers.get(question["id"])
+        chosen = (kind.shown_response(question, response)
+                  if kind.answered(question, response) else None)
+        reviewed.append(ReviewedAnswer(question, question_score(question, response), chosen,
+                                       kind.shown_answer(question), kind.chosen_label,
+                                       kind.right_label))
+    return reviewed
+
+
+def unanswered_numbers(questions: list[dict[str, Any]],
+                       responses: dict[str, Any] | None) -> list[int]:
+    """The numbers (from 1) of the questions ``responses`` leaves blank."""
+    responses = responses or {}
+    return [number for number, question in enumerate(questions, start=1)
+            if not question_type(question["type"]).answered(question,
+                                                            responses.get(question["id"]))]
+
+
 # --- my learning ---------------------------------------------------------------------
 
 

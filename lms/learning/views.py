@@ -99,6 +99,13 @@ def quiz(slug: str):
             return render_template(
                 "errors/error.html", code=400, title=_("Bài làm không hợp lệ"),
                 message=_(rejected.message, **rejected.params)), 400
+        blanks = logic.unanswered_numbers(attempt.questions, responses)
+        if (blanks and request.form.get("blanks") != "confirmed"
+                and attempt.submitted_at is None and logic.seconds_left(attempt) != 0):
+            # Blanks, not yet confirmed, and time to fill them: the page again, every
+            # answer kept, saying how many are blank (what quiz.js asks in the browser).
+            return _quiz_page(course, attempt, form, logic.course_progress(current_user, course),
+                              responses=responses, blanks=blanks)
         logic.submit_attempt(current_user, attempt, responses)
         db.session.commit()
         return redirect(url_for("learning.attempt_result", slug=slug, attempt_id=attempt.id))
@@ -126,15 +133,23 @@ def quiz(slug: str):
         # not one lesson at a time as the template touches them.
         progress = logic.course_progress(current_user, course)
     form.attempt_id.data = str(attempt.id)
+    return _quiz_page(course, attempt, form, progress)
+
+
+def _quiz_page(course, attempt: QuizAttempt, form: QuizForm, progress: logic.Progress,
+               responses: dict | None = None, blanks: list[int] | None = None):
+    """The quiz page; with ``responses`` and ``blanks``, shown again after a submission
+    that left the questions ``blanks`` unanswered."""
     return render_template(
         "learning/quiz.html",
         course=course,
         attempt=attempt,
         form=form,
-        items=page_items(attempt.questions, _files_url(course)),
+        items=page_items(attempt.questions, _files_url(course), responses),
         seconds_left=logic.seconds_left(attempt),
         attempts_left=logic.attempts_left(current_user, course),
         progress=progress,
+        blanks=blanks or [],
     )
 
 
@@ -191,9 +206,10 @@ def attempt_result(slug: str, attempt_id: int):
     marks = logic.shows_marks(course, attempt)
     files_url = _files_url(course)
     review = topics = None
+    blanks = len(logic.unanswered_numbers(attempt.questions, attempt.responses))
     if marks:
-        review = [(q, question_html(q["text"], files_url)[0], score)
-                  for q, score in logic.reviewed_questions(attempt)]
+        review = [(answer, question_html(answer.question["text"], files_url)[0])
+                  for answer in logic.reviewed_answers(attempt)]
     else:
         lessons = {lesson.slug: lesson for lesson in progress.lessons}
         topics = [
@@ -211,6 +227,7 @@ def attempt_result(slug: str, attempt_id: int):
         marks=marks,
         review=review,
         topics=topics,
+        blanks=blanks,
     )
 
 

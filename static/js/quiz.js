@@ -14,7 +14,10 @@ document.addEventListener("DOMContentLoaded", function () {
   var warned = {};
   var sent = false;
   var timer;
-  form.addEventListener("submit", function () { sent = true; });
+  form.addEventListener("submit", function (event) {
+    // quiz-answers.js may yet cancel it (blanks the learner chose to fill).
+    window.setTimeout(function () { if (!event.defaultPrevented) { sent = true; } }, 0);
+  });
   function two(n) { return (n < 10 ? "0" : "") + n; }
   function tick() {
     var left = Math.max(0, Math.round((end - clock.now()) / 1000));
@@ -32,6 +35,12 @@ document.addEventListener("DOMContentLoaded", function () {
       window.clearInterval(timer);
       if (!sent) {
         sent = true;
+        form.setAttribute("data-time-up", "");  // no question about blanks now
+        var blanks = document.createElement("input");
+        blanks.type = "hidden";
+        blanks.name = "blanks";
+        blanks.value = "confirmed";
+        form.appendChild(blanks);
         if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
       }
     }

@@ -104,7 +104,9 @@ def measure(client, code: str) -> dict[str, list[str]]:
     def quiz_submission():
         page = client.get(quiz_url).get_data(as_text=True)
         attempt_id = next(g for g in CODE_INPUT.search(page).groups() if g)
-        data = {"csrf_token": TOKEN_INPUT.search(page).group(1), "attempt_id": attempt_id}
+        # Every question left blank, confirmed ("Vẫn nộp bài"): graded at once.
+        data = {"csrf_token": TOKEN_INPUT.search(page).group(1), "attempt_id": attempt_id,
+                "blanks": "confirmed"}
         return lambda: client.post(quiz_url, data=data)
 
     anonymous: dict[str, Callable[[], object]] = {

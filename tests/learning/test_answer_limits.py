@@ -110,7 +110,8 @@ def test_only_the_questions_are_read_and_only_real_choices_kept(citizen_client, 
     junk = [(f"rac-{i}", "x") for i in range(2000)]  # ~20 KB: under the body limit
     response, attempt_id = post(citizen_client, [
         *junk, ("q-hai", "2"), ("q-hai", "0"), ("q-hai", "2"), ("q-mot", "7"),
-        ("q-ba", "có lẽ"), ("q-bon", "1" * 200), ("q-nam", "vneid")])
+        ("q-ba", "có lẽ"), ("q-bon", "1" * 200), ("q-nam", "vneid"),
+        ("blanks", "confirmed")])  # "Vẫn nộp bài": mot and ba read as blank
     assert response.status_code == 302
     attempt = db.session.get(QuizAttempt, attempt_id)
     assert attempt.responses == {"mot": None, "hai": ["0", "2"], "ba": None,

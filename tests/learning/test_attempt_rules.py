@@ -160,7 +160,7 @@ def test_answers_arriving_after_the_grace_are_not_accepted(citizen_client, cours
     attempt_id, _page = start(citizen_client)
     clock.advance(minutes=21, seconds=1)
     result = post_answers(citizen_client, attempt_id, RIGHT_ANSWERS)
-    assert "Đúng 0/5 câu (0.0%)." in result
+    assert "Đúng 0/5 câu (0%)." in result
     assert "các câu trả lời không được chấm" in result
     [attempt] = attempts()
     assert not attempt.passed and attempt.responses is None

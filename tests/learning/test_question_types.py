@@ -302,7 +302,7 @@ def test_matching_and_numerical_through_the_quiz_page(citizen_client, courses_di
     for i, position in enumerate(positions_for(matching, ["Cổng DVC", "VNeID", "156"])):
         data[f"q-nam.{i}"] = position
     result = citizen_client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
-    assert "Đúng 3/3 câu (100.0%)." in result
+    assert "Đúng 3/3 câu (100%)." in result
     db.session.refresh(attempt)
     assert attempt.passed and attempt.responses["sau"] == "75,4"
     assert attempt.responses["nam"] == [data[f"q-nam.{i}"] for i in range(3)]

@@ -61,7 +61,7 @@ def test_failing_then_passing_records_one_completion_with_certificate(citizen_cl
     assert completions() == 0
 
     passed = submit(citizen_client, RIGHT_ANSWERS).get_data(as_text=True)
-    assert "Đúng 5/5 câu (100.0%)" in passed
+    assert "Đúng 5/5 câu (100%)" in passed
     assert "B là đúng." in passed  # explanations shown after a pass
     assert "Xem chứng nhận" in passed
     assert completions() == 1

@@ -150,3 +150,22 @@ class QuestionType:
     def right_response(self, question: dict[str, Any]) -> Any:
         """A response (as :meth:`parse` returns) that earns the whole mark."""
         raise NotImplementedError
+
+    # What the result page says of a question: "<chosen_label>: …" and
+    # "<right_label>: …" (msgids, translated when shown).
+    chosen_label: ClassVar[str] = mark("Bạn chọn")
+    right_label: ClassVar[str] = mark("Đáp án đúng")
+
+    def answered(self, question: dict[str, Any], response: Any) -> bool:
+        """Whether ``response`` answers the question at all (blank ones are flagged
+        before submitting and on the result page)."""
+        return response not in (None, "", [])
+
+    def shown_response(self, question: dict[str, Any], response: Any) -> list[str]:
+        """What the learner answered, as the result page lists it (texts of the
+        choices, the typed answer); called only for an answered question."""
+        raise NotImplementedError
+
+    def shown_answer(self, question: dict[str, Any]) -> list[str]:
+        """The right answer as the result page lists it."""
+        raise NotImplementedError

@@ -25,6 +25,8 @@ from __future__ import annotations
 from random import Random
 from typing import Any
 
+from flask_babel import gettext as _
+
 from lms.courses.problems import Problem
 from lms.learning.questions.base import (
     QuestionType,
@@ -140,6 +142,23 @@ class Matching(QuestionType):
         if right == len(pairs):
             return 1.0
         return right / len(pairs) if question.get("partial") else 0.0
+
+    def answered(self, question: dict[str, Any], response: Any) -> bool:
+        """Every left item given a match (a row left on "— Chọn —" is a blank)."""
+        return (isinstance(response, list) and len(response) == len(question["pairs"])
+                and all(position is not None for position in response))
+
+    def shown_response(self, question: dict[str, Any], response: Any) -> list[str]:
+        options, order = options_of(question), question["order"]
+        shown = []
+        for (left, _right), position in zip(question["pairs"], response, strict=False):
+            index = choice_index(position, len(order))
+            chosen = options[order[index]] if index is not None else _("(chưa chọn)")
+            shown.append(f"{left} → {chosen}")
+        return shown
+
+    def shown_answer(self, question: dict[str, Any]) -> list[str]:
+        return [f"{left} → {right}" for left, right in question["pairs"]]
 
     def right_response(self, question: dict[str, Any]) -> Any:
         options, order = options_of(question), question["order"]

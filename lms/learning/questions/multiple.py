@@ -72,3 +72,9 @@ class Multiple(ChoiceQuestion):
 
     def right_response(self, question: dict[str, Any]) -> Any:
         return [str(a) for a in sorted(question["answer"])]
+
+    def shown_response(self, question: dict[str, Any], response: Any) -> list[str]:
+        return self._texts(question, [_as_int(r) for r in response])
+
+    def shown_answer(self, question: dict[str, Any]) -> list[str]:
+        return self._texts(question, question["answer"])

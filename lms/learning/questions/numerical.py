@@ -27,6 +27,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
 from lms.courses.problems import Problem
 from lms.learning.questions.base import (
     QuestionType,
@@ -36,6 +39,7 @@ from lms.learning.questions.base import (
     is_number,
     one_value,
 )
+from lms.util.i18n import mark
 
 NUMBER_LIMIT = 40  # characters of a typed number
 _BODY = re.compile(r"[0-9.,]*[0-9][0-9.,]*")
@@ -115,6 +119,7 @@ class Numerical(QuestionType):
     keys = ("answer", "tolerance")
     defaults = {"tolerance": 0}
     template = "learning/questions/numerical.html"
+    chosen_label = mark("Bạn trả lời")
 
     def validate(self, question: dict[str, Any], where: Where) -> list[Problem]:
         problems: list[Problem] = []
@@ -161,6 +166,28 @@ class Numerical(QuestionType):
             if any(low <= value <= high for low, high in ranges):
                 return 1.0
         return 0.0
+
+    def answered(self, question: dict[str, Any], response: Any) -> bool:
+        return isinstance(response, str) and bool(response.strip())
+
+    def shown_response(self, question: dict[str, Any], response: Any) -> list[str]:
+        return [response.strip()]
+
+    def shown_answer(self, question: dict[str, Any]) -> list[str]:
+        """Each accepted value or range in the page's number format: 3,5 · 3,5 (± 0,1)
+        · từ 3 đến 5."""
+        tolerance = question.get("tolerance", 0)
+        answer = question["answer"]
+        shown = []
+        for item in answer if isinstance(answer, list) else [answer]:
+            if isinstance(item, dict):
+                shown.append(_("từ %(low)s đến %(high)s", low=format_decimal(item["min"]),
+                               high=format_decimal(item["max"])))
+            elif tolerance:
+                shown.append(f"{format_decimal(item)} (± {format_decimal(tolerance)})")
+            else:
+                shown.append(format_decimal(item))
+        return shown
 
     def right_response(self, question: dict[str, Any]) -> Any:
         low, high = accepted_ranges(question)[0]

@@ -28,6 +28,7 @@ from lms.learning.questions.base import (
     is_text,
     one_value,
 )
+from lms.util.i18n import mark
 from lms.util.text import fold
 
 SHORT_ANSWER_MIN_LIMIT = 200  # characters, whatever the accepted answers' length
@@ -64,6 +65,7 @@ class Short(QuestionType):
     keys = ("answer", "ignore_case", "ignore_diacritics")
     defaults = {"ignore_case": True, "ignore_diacritics": True}
     template = "learning/questions/short.html"
+    chosen_label = mark("Bạn trả lời")
 
     def validate(self, question: dict[str, Any], where: Where) -> list[Problem]:
         problems = []
@@ -104,3 +106,12 @@ class Short(QuestionType):
 
     def right_response(self, question: dict[str, Any]) -> Any:
         return question["answer"][0]
+
+    def answered(self, question: dict[str, Any], response: Any) -> bool:
+        return isinstance(response, str) and bool(response.strip())
+
+    def shown_response(self, question: dict[str, Any], response: Any) -> list[str]:
+        return [response.strip()]
+
+    def shown_answer(self, question: dict[str, Any]) -> list[str]:
+        return list(question["answer"])  # every accepted answer

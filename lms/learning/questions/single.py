@@ -66,6 +66,11 @@ class ChoiceQuestion(QuestionType):
     def context(self, question: dict[str, Any]) -> dict[str, Any]:
         return {"options": [(str(i), question["choices"][i]) for i in question["order"]]}
 
+    def _texts(self, question: dict[str, Any], indexes: list[int]) -> list[str]:
+        """The texts of the choices at ``indexes``, in the order the attempt showed them."""
+        order = question.get("order") or list(range(len(question["choices"])))
+        return [question["choices"][i] for i in order if i in indexes]
+
 
 class Single(ChoiceQuestion):
     name = "single"
@@ -92,6 +97,12 @@ class Single(ChoiceQuestion):
 
     def right_response(self, question: dict[str, Any]) -> Any:
         return str(question["answer"])
+
+    def shown_response(self, question: dict[str, Any], response: Any) -> list[str]:
+        return self._texts(question, [_as_int(response)])
+
+    def shown_answer(self, question: dict[str, Any]) -> list[str]:
+        return self._texts(question, [question["answer"]])
 
 
 def _as_int(value: Any) -> int | None:

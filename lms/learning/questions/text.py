@@ -43,17 +43,23 @@ def question_html(text: str, files_url: str) -> tuple[Markup, bool]:
     return Markup(html[3:-4] if inline else html), inline
 
 
-def page_items(questions: list[dict[str, Any]], files_url: str) -> list[dict[str, Any]]:
+def page_items(questions: list[dict[str, Any]], files_url: str,
+               responses: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """What the quiz page renders for each question of an attempt: its number, the
-    snapshot ``q``, its field ``name``, its text as HTML, its type's template and the
-    type's own context."""
+    snapshot ``q``, its field ``name``, its text as HTML, its type's template, the
+    type's own context, and the ``response`` already given (``responses``, as parsed:
+    the page shown again before a submission with blanks keeps every answer) and
+    whether it is ``answered``."""
     from lms.learning.questions import question_type
 
+    responses = responses or {}
     items = []
     for number, question in enumerate(questions, start=1):
         kind = question_type(question["type"])
         text, inline = question_html(question["text"], files_url)
+        response = responses.get(question["id"])
         items.append({"number": number, "q": question, "name": field_name(question),
                       "text": text, "inline": inline, "template": kind.template,
+                      "response": response, "answered": kind.answered(question, response),
                       **kind.context(question)})
     return items

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 from lms.courses.problems import Problem
 from lms.learning.questions.base import QuestionType, Where, field_name, one_value
+from lms.util.i18n import mark
 
 
 class TrueFalse(QuestionType):
     name = "true_false"
     keys = ("answer",)
     template = "learning/questions/true_false.html"
+    right_label = mark("Đáp án")
 
     def validate(self, question: dict[str, Any], where: Where) -> list[Problem]:
         if not isinstance(question.get("answer"), bool):
@@ -40,3 +44,12 @@ class TrueFalse(QuestionType):
 
     def right_response(self, question: dict[str, Any]) -> Any:
         return "true" if question["answer"] else "false"
+
+    def answered(self, question: dict[str, Any], response: Any) -> bool:
+        return response in ("true", "false")
+
+    def shown_response(self, question: dict[str, Any], response: Any) -> list[str]:
+        return [_("Đúng") if response == "true" else _("Sai")]
+
+    def shown_answer(self, question: dict[str, Any]) -> list[str]:
+        return [_("Đúng") if question["answer"] else _("Sai")]
