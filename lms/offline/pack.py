@@ -20,6 +20,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from lms import select_locale
 from lms.courses.loader import IMAGE_SUFFIXES
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
@@ -68,11 +69,11 @@ def build_pack(course: Course) -> Pack:
             if (name not in pictures and path.suffix.lower() in IMAGE_SUFFIXES
                     and path.is_relative_to(folder.resolve()) and path.is_file()):
                 pictures[name] = path.read_bytes()
-    today = local_today()
+    today, lang = local_today(), select_locale()
     files: dict[str, bytes] = {
         "index.html": render_template("offline/pack/index.html", course=course,
                                       lessons=lessons, filename=lesson_filename,
-                                      today=today).encode(),
+                                      today=today, lang=lang).encode(),
         "style.css": render_template("offline/pack/style.css").encode(),
     }
     for i, lesson in enumerate(lessons):
@@ -80,7 +81,7 @@ def build_pack(course: Course) -> Pack:
             "offline/pack/lesson.html", course=course, lesson=lesson,
             previous=lessons[i - 1] if i else None,
             following=lessons[i + 1] if i + 1 < len(lessons) else None,
-            filename=lesson_filename).encode()
+            filename=lesson_filename, lang=lang).encode()
     for name, data in pictures.items():
         files[f"files/{name}"] = data
     buffer = io.BytesIO()
