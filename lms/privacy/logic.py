@@ -20,6 +20,7 @@ from lms.auth import twofactor
 from lms.auth.logic import end_sessions
 from lms.auth.models import ActivationToken, RememberToken, User
 from lms.auth.twofactor import RecoveryCode, TwoFactor
+from lms.community.models import ClassAttendance, CommunityClass, InPersonRegistration
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
@@ -103,6 +104,14 @@ def user_data(user: User) -> dict[str, Any]:
              "expires_at": _iso(t.expires_at), "revoked_at": _iso(t.revoked_at)}
             for t in db.session.scalars(select(RememberToken).where(
                 RememberToken.user_id == user.id).order_by(RememberToken.id))],
+        # Registered in person by a commune's team (lms/community), classes attended.
+        "in_person_registration": _in_person(user),
+        "classes_attended": [
+            {"held_on": _iso(c.held_on), "place": c.place,
+             "course": titles.get(c.course_id) if c.course_id else None, "topic": c.topic}
+            for c in db.session.scalars(select(CommunityClass).join(
+                ClassAttendance, ClassAttendance.class_id == CommunityClass.id).where(
+                ClassAttendance.user_id == user.id).order_by(CommunityClass.held_on))],
         "official_record": None,
     }
     if official is not None:
@@ -120,6 +129,18 @@ def user_data(user: User) -> dict[str, Any]:
                     ExternalTraining.official_id == official.id))],
         }
     return data
+
+
+def _in_person(user: User) -> dict[str, Any] | None:
+    record = db.session.scalar(select(InPersonRegistration).where(
+        InPersonRegistration.user_id == user.id))
+    if record is None:
+        return None
+    helper = db.session.get(User, record.helper_id)
+    return {"registered_at": _iso(record.created_at), "consent_at": _iso(record.consent_at),
+            "consent_notice_version": record.consent_version, "consent": "in person",
+            "witnessed_by": helper.full_name if helper else None,
+            "citizen_id": record.citizen_id, "activated_at": _iso(record.activated_at)}
 
 
 def _two_factor(user: User) -> dict[str, Any] | None:
@@ -161,6 +182,9 @@ def anonymise(user: User) -> None:
     db.session.execute(update(OfflineSubmission).where(OfflineSubmission.user_id == user.id)
                        .values(answers=None))
     db.session.execute(delete(PendingImport).where(PendingImport.user_id == user.id))
+    # Registered in person: the ID number and any unused activation code go.
+    db.session.execute(update(InPersonRegistration).where(
+        InPersonRegistration.user_id == user.id).values(citizen_id=None, code_hash=None))
     # Which browsers, from which addresses: nothing to keep once signed out everywhere.
     db.session.execute(delete(RememberToken).where(RememberToken.user_id == user.id))
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

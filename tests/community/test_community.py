@@ -351,3 +351,22 @@ def test_an_official_member_gets_the_roster_records_account_and_leaves_as_an_off
     assert user.role == "official" and user.unit_id is None
     client.get("/community/c/X1")  # the flash message, once
     assert "Hồ Văn Cán" not in client.get("/community/c/X1").get_data(as_text=True)
+
+
+def test_ones_data_holds_the_in_person_registration_and_deletion_drops_the_id_number(
+        client, world):
+    from lms.privacy.logic import anonymise, user_data
+
+    login(client, "0911000001")
+    register(client, phone="0988000031", citizen_id="040000000031")
+    person = db.session.scalar(select(User).where(User.phone == "0988000031"))
+    url = "/community/c/X1/classes/new"
+    post_form(client, url, {"held_on": local_today().isoformat(), "place": "Xóm 4",
+                            "topic": "Thanh toán số", "people": "040000000031"}, token_from=url)
+    data = user_data(person)
+    assert data["in_person_registration"]["witnessed_by"] == "Hỗ trợ Nghi Lộc"
+    assert data["in_person_registration"]["citizen_id"] == "040000000031"
+    assert [c["topic"] for c in data["classes_attended"]] == ["Thanh toán số"]
+    anonymise(person)
+    db.session.commit()
+    assert db.session.scalar(select(InPersonRegistration.citizen_id)) is None
