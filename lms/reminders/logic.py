@@ -254,10 +254,15 @@ def _variant(item: Item) -> tuple:
 
 def queue_learner_reminders(today: date, result: RunResult) -> None:
     """Queue everyone's reminders: each distinct message (course, event, date) is
-    rendered once and personalised (lms/mail/bulk.py), rows inserted in batches."""
+    rendered once and personalised (lms/mail/bulk.py), rows inserted in batches.
+
+    Rows go in in one order (by account, then course) whatever order the query
+    returned them in: two overlapping runs then take the outbox keys' locks in the
+    same order, so on PostgreSQL one waits for the other instead of each holding a
+    key the other is inserting (a deadlock)."""
     courses_url = mail.external_url("learning.my_learning")
     course_urls: dict[str, str] = {}
-    learners = due_learners(today)
+    learners = sorted(due_learners(today), key=lambda learner: learner.user_id)
     queued = _queued_keys([_keys(learner, today) for learner in learners])
     reminders, summaries = BulkQueue(), BulkQueue()
     for learner in learners:

@@ -4,9 +4,11 @@ and the managers' weekly digests."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
+import time
 from collections import Counter
 from datetime import date, timedelta
 
@@ -19,6 +21,7 @@ from lms.courses.logic import published_course_or_404
 from lms.courses.sync import sync_courses
 from lms.extensions import db
 from lms.learning.models import Completion
+from lms.mail.bulk import BulkQueue
 from lms.mail.models import OutboxMessage
 from lms.org.logic import unit_by_code
 from lms.org.models import Official
@@ -212,25 +215,51 @@ def test_digest_for_the_hr_officer_and_the_province_admin(app, runner, province)
     assert len(outbox(f"digest:{hr.id}:")) == 2 and len(outbox(f"digest:{admin.id}:")) == 2
 
 
-def overlapping_runs(app, day: date, decided_in: str) -> list:
+def overlapping_runs(app, day: date, decided_in: str, opposite_orders: bool = False) -> list:
     """Two runs of `reminders send` for ``day`` at the same moment: each in a thread of
     its own with its own app context, session and database connection. Both wait at
     a barrier right after ``decided_in`` (the step that decides what is not queued yet)
-    returns, so each decides before either writes or commits."""
+    returns, so each decides before either writes or commits.
+
+    With ``opposite_orders`` the second run reads the learners in the reverse order (a
+    query without ORDER BY may return rows in any order on PostgreSQL), rows are
+    inserted one at a time (as a province's runs do a thousand at a time), and after
+    its first insert each run waits (3 s at most) for the other to have inserted too:
+    the interleaving in which two transactions each hold a row the other wants."""
     barrier = threading.Barrier(2, timeout=30)
     decide = getattr(reminders, decided_in)
-    waited = threading.local()
+    read_learners, flush = reminders.due_learners, BulkQueue.flush
+    mine = threading.local()
+    started, first_writes = [], threading.Barrier(2, timeout=3)
 
     def decide_then_wait(*args, **kwargs):
         decided = decide(*args, **kwargs)
-        if not getattr(waited, "done", False):  # the first decision of each run
-            waited.done = True
+        if not getattr(mine, "decided", False):  # the first decision of each run
+            mine.decided = True
             barrier.wait()
         return decided
+
+    def learners_in_this_runs_order(today):
+        found = read_learners(today)
+        return found[::-1] if mine.second else found
+
+    def one_row_at_a_time_then_wait(queue):
+        rows = queue._rows
+        for row in rows:
+            queue._rows = [row]
+            flush(queue)
+            if not getattr(mine, "wrote", False):
+                mine.wrote = True
+                # The other run's first write; on SQLite it waits for this run's lock.
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    first_writes.wait()
+        queue._rows = []
 
     results, errors = [], []
 
     def run_once() -> None:
+        mine.second = bool(started)
+        started.append(True)
         try:
             with app.app_context():
                 result = send_reminders(day)
@@ -242,13 +271,19 @@ def overlapping_runs(app, day: date, decided_in: str) -> list:
 
     threads = [threading.Thread(target=run_once) for _ in range(2)]
     setattr(reminders, decided_in, decide_then_wait)
+    if opposite_orders:
+        reminders.due_learners = learners_in_this_runs_order
+        BulkQueue.flush = one_row_at_a_time_then_wait
     try:
         for thread in threads:
             thread.start()
+            while len(started) < threads.index(thread) + 1:
+                time.sleep(0.001)
         for thread in threads:
             thread.join(timeout=90)
     finally:
         setattr(reminders, decided_in, decide)
+        reminders.due_learners, BulkQueue.flush = read_learners, flush
     assert not any(thread.is_alive() for thread in threads), "a run never finished"
     assert errors == []
     assert barrier.n_waiting == 0 and not barrier.broken  # both really met there
@@ -304,3 +339,20 @@ def test_two_overlapping_runs_queue_each_digest_once(app, managers):
     week = reminders.iso_week(day)
     assert keys_per_count() == {f"digest:{hr.id}:{week}": 1, f"digest:{admin.id}:{week}": 1}
     assert sum(r.digests for r in results) == 2
+
+
+def test_overlapping_runs_reading_learners_in_opposite_orders(app, managers):
+    # Each run writes its rows in its own order: on PostgreSQL two transactions that
+    # insert the same keys in opposite orders wait for each other (a deadlock) unless
+    # rows go in in one order whatever the query returned.
+    users = [account("CB-01", "mot@snv.vn"), account("CB-02", "hai@snv.vn")]
+    due = START + timedelta(days=30)
+    day = due - timedelta(days=3)
+    course = published_course_or_404("co-ban")
+    results = overlapping_runs(app, day, "_queued_keys", opposite_orders=True)
+
+    counts = keys_per_count()
+    assert {key: n for key, n in counts.items() if key.startswith("reminder:")} == {
+        f"reminder:{user.id}:{course.id}:due3:{due}": 1 for user in users}
+    assert set(counts.values()) == {1}
+    assert sum(r.reminders for r in results) == 2
