@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import serious_violations, shot
 
 CURRICULUM = Path(__file__).resolve().parents[2] / "courses"
 BUDGET = 150 * 1000  # bytes on the wire: headers and bodies
@@ -84,6 +84,7 @@ def test_the_heaviest_illustrated_lesson_with_its_pictures_stays_within_150_kb(p
                                 arg=figure.element_handle())
     phone.wait_for_load_state("networkidle")
     shot(phone, "lesson-heaviest-illustrated")
+    assert serious_violations(phone) == []  # figures, alt text and captions pass axe-core
     pictures = [url for url in transferred if f"/courses/{course}/files/" in url]
     assert len(pictures) == figures.count()
     total = sum(transferred.values())
