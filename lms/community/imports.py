@@ -27,7 +27,7 @@ from lms.org.imports import Change, ImportResult, _Row
 from lms.org.logic import is_within
 from lms.org.models import Unit
 from lms.org.tabular import CellError, Column, TableError, map_headers, parse_date, read_table, text
-from lms.util.time import local_today
+from lms.util.time import local_today, utcnow
 
 ATTENDANCE_COLUMNS = [
     Column("held_on", "Ngày học", ("ngay", "date", "ngay_hoc", "held_on"), required=True),
@@ -218,10 +218,11 @@ def import_population(filename: str, data: bytes, *, scope: Unit | None = None,
             result.add(Change(number, key, "created", name=unit.name))
             inserts.append({"unit_id": unit_id, "year": year, **values})
         elif (old.adults, old.source) != (values["adults"], values["source"]):
-            result.add(Change(number, key, "updated", name=unit.name, fields={
-                "adults": (old.adults, values["adults"]),
-                "source": (old.source, values["source"])}))
-            updates.append({"id": old.id, **values})
+            changed = {label: (before, after) for label, before, after in (
+                (_("Số người trưởng thành"), old.adults, values["adults"]),
+                (_("Nguồn số liệu"), old.source, values["source"])) if before != after}
+            result.add(Change(number, key, "updated", name=unit.name, fields=changed))
+            updates.append({"id": old.id, **values, "imported_at": utcnow()})
         else:
             result.add(Change(number, key, "unchanged", name=unit.name))
     if dry_run:

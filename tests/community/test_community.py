@@ -370,3 +370,16 @@ def test_ones_data_holds_the_in_person_registration_and_deletion_drops_the_id_nu
     anonymise(person)
     db.session.commit()
     assert db.session.scalar(select(InPersonRegistration.citizen_id)) is None
+
+
+def test_a_new_figure_for_a_year_replaces_that_year_only(app, world):
+    from lms.community.imports import import_population
+
+    header = ["Mã đơn vị", "Năm", "Số người trưởng thành", "Nguồn số liệu"]
+    result = import_population("a.csv", csv_bytes([header, ["X1", "2025", "12", "Niên giám"],
+                                                   ["X1", "2026", "15", "Niên giám"]]))
+    assert result.ok and result.counts["updated"] == 1 and result.counts["created"] == 1
+    assert "Số người trưởng thành: 10 → 12" in result.changes[0].describe()
+    db.session.commit()
+    assert db.session.scalars(select(CommunePopulation.adults)
+                              .order_by(CommunePopulation.year)).all() == [12, 15]
