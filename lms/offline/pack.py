@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, render_template
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -30,6 +31,8 @@ PACK_LIMIT = 1024 * 1024  # bytes: a pack fits a cheap USB stick's corner, or a 
 # Lessons point at pictures as ../files/<path> (lms/courses/rendering.py).
 PICTURE = re.compile(r'src="\.\./files/([^"]+)"')
 FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # the same course gives the same bytes
+# A link in a lesson: to another lesson by its slug (relative, as on the site), or out.
+LINK = re.compile(r'<a href="([^"#]*)(#[^"]*)?"([^>]*)>(.*?)</a>', re.S)
 
 
 class PackTooLarge(Exception):
@@ -54,6 +57,25 @@ def lesson_filename(lesson: Lesson) -> str:
     return f"lessons/{lesson.position:02d}-{lesson.slug}.html"
 
 
+def pack_links(html: str, filenames: dict[str, str]) -> str:
+    """The lesson's links as the pack needs them: a link to another lesson goes to its
+    page in the pack; a link out of the site becomes its text with the address in
+    brackets (readable on paper, and nothing to follow without internet); a link to
+    another course's page, which the pack does not hold, becomes its text."""
+
+    def link(match: re.Match) -> str:
+        target, fragment, rest, text = match.groups()
+        if target in filenames:
+            return f'<a href="{filenames[target]}{fragment or ""}"{rest}>{text}</a>'
+        if target.startswith(("http://", "https://")):
+            return f'{text} <span class="address">({target})</span>'
+        if not target or target.startswith(("mailto:", "tel:")):
+            return match.group(0)  # a footnote on the page, an address or a number
+        return text  # another course's page: not in this pack
+
+    return LINK.sub(link, html)
+
+
 def build_pack(course: Course) -> Pack:
     """The zip of ``course``'s active lessons. Raises :class:`PackTooLarge` over
     ``PACK_LIMIT`` (nothing is cut: a pack without a picture would mislead)."""
@@ -76,9 +98,13 @@ def build_pack(course: Course) -> Pack:
                                       today=today, lang=lang).encode(),
         "style.css": render_template("offline/pack/style.css").encode(),
     }
+    # Lesson pages sit side by side in lessons/: a link to one is its file name.
+    siblings = {lesson.slug: lesson_filename(lesson).removeprefix("lessons/")
+                for lesson in lessons}
     for i, lesson in enumerate(lessons):
         files[lesson_filename(lesson)] = render_template(
             "offline/pack/lesson.html", course=course, lesson=lesson,
+            html=Markup(pack_links(lesson.html, siblings)),
             previous=lessons[i - 1] if i else None,
             following=lessons[i + 1] if i + 1 < len(lessons) else None,
             filename=lesson_filename, lang=lang).encode()

@@ -334,3 +334,17 @@ def test_offline_answers_are_in_the_data_download_and_dropped_on_deletion(app, c
     anonymise(find_by_identifier("xoa@example.vn"))
     db.session.commit()
     assert db.session.scalar(select(OfflineSubmission)).answers is None
+
+
+def test_pack_links_go_to_the_pack_pages_and_never_out():
+    from lms.offline.pack import pack_links
+
+    html = ('<p>Xem <a href="an-toan#mat-khau">bài An toàn</a> và '
+            '<a href="https://dichvucong.gov.vn" rel="noopener noreferrer">Cổng DVC</a>, '
+            '<a href="#fn1">1</a>, <a href="../../khac/lessons/bai">khóa khác</a>.</p>')
+    packed = pack_links(html, {"an-toan": "02-an-toan.html"})
+    assert '<a href="02-an-toan.html#mat-khau">bài An toàn</a>' in packed
+    assert 'Cổng DVC <span class="address">(https://dichvucong.gov.vn)</span>' in packed
+    assert "<a href=\"https" not in packed
+    assert '<a href="#fn1">1</a>' in packed  # footnotes stay on the page
+    assert ", khóa khác." in packed  # another course is not in the pack
