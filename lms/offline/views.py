@@ -71,7 +71,7 @@ def service_worker():
                            offline_url=url_for("offline.offline_page"),
                            static_prefix=url_for("static", filename=""))
     response = Response(body, mimetype="text/javascript")
-    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Service-Worker-Allowed"] = url_for("main.index")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -21,7 +21,7 @@
   var supported = "serviceWorker" in navigator && "caches" in window;
 
   if (supported) {
-    navigator.serviceWorker.register(data.sw, {scope: "/"}).catch(function () {});
+    navigator.serviceWorker.register(data.sw, {scope: data.scope || "/"}).catch(function () {});
   }
 
   function read(key) {

@@ -191,5 +191,11 @@ def test_a_helper_downloads_the_course_pack_which_opens_from_disk(browser, live_
             assert serious_violations(page) == []
         page.get_by_role("link", name="Mục lục").click()
     assert re.search(r"/index\.html$", page.url)
+    # On paper: the print style sheet, without the navigation.
+    page.get_by_role("link", name=LESSONS[0], exact=True).click()
+    page.emulate_media(media="print")
+    assert page.locator("nav.pager").evaluate("nav => getComputedStyle(nav).display") == "none"
+    shot(page, "pack-print")
+    page.emulate_media(media="screen")
     room.close()
     assert left == [], f"requests left the pack: {left}"
