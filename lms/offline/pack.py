@@ -76,6 +76,20 @@ def pack_links(html: str, filenames: dict[str, str]) -> str:
     return LINK.sub(link, html)
 
 
+ALL_LESSONS = "ca-khoa-hoc.html"  # every lesson on one page, to print the course at once
+
+
+def one_page(html: str, lesson: Lesson, anchors: dict[str, str]) -> str:
+    """A lesson's HTML as part of the page holding every lesson: its pictures from
+    files/, links to other lessons to their place on the page, and its own ids
+    (footnotes) prefixed so that two lessons' ids never clash."""
+    prefix = f"bai-{lesson.position}-"
+    html = html.replace('src="../files/', 'src="files/')
+    html = re.sub(r'id="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', html)
+    html = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', html)
+    return pack_links(html, anchors)
+
+
 def build_pack(course: Course) -> Pack:
     """The zip of ``course``'s active lessons. Raises :class:`PackTooLarge` over
     ``PACK_LIMIT`` (nothing is cut: a pack without a picture would mislead)."""
@@ -95,7 +109,8 @@ def build_pack(course: Course) -> Pack:
     files: dict[str, bytes] = {
         "index.html": render_template("offline/pack/index.html", course=course,
                                       lessons=lessons, filename=lesson_filename,
-                                      today=today, lang=lang).encode(),
+                                      today=today, lang=lang,
+                                      all_lessons=ALL_LESSONS).encode(),
         "style.css": render_template("offline/pack/style.css").encode(),
     }
     # Lesson pages sit side by side in lessons/: a link to one is its file name.
@@ -108,6 +123,11 @@ def build_pack(course: Course) -> Pack:
             previous=lessons[i - 1] if i else None,
             following=lessons[i + 1] if i + 1 < len(lessons) else None,
             filename=lesson_filename, lang=lang).encode()
+    anchors = {lesson.slug: f"{ALL_LESSONS}#bai-{lesson.position}" for lesson in lessons}
+    files[ALL_LESSONS] = render_template(
+        "offline/pack/all.html", course=course, lang=lang,
+        lessons=[(lesson, Markup(one_page(lesson.html, lesson, anchors)))
+                 for lesson in lessons]).encode()
     for name, data in pictures.items():
         files[f"files/{name}"] = data
     buffer = io.BytesIO()

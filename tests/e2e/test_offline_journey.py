@@ -191,6 +191,12 @@ def test_a_helper_downloads_the_course_pack_which_opens_from_disk(browser, live_
             assert serious_violations(page) == []
         page.get_by_role("link", name="Mục lục").click()
     assert re.search(r"/index\.html$", page.url)
+    page.get_by_role("link", name="Toàn bộ bài học trên một trang (để in)").click()
+    expect(page.locator("article.lesson")).to_have_count(len(LESSONS))
+    image = page.get_by_role("img", name="Sơ đồ kết nối")
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Mục lục").click()
     # On paper: the print style sheet, without the navigation.
     page.get_by_role("link", name=LESSONS[0], exact=True).click()
     page.emulate_media(media="print")

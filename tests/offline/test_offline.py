@@ -290,6 +290,11 @@ def test_the_pack_is_static_relative_and_small(app, course, runner, tmp_path):
     lesson = next(text for name, text in texts.items() if "/lessons/01-" in name)
     assert 'src="../files/images/so-do.png"' in lesson
     assert "@media print" in texts[f"{SLUG}/style.css"]
+    # The whole course on one page, to print at once: pictures from files/.
+    whole = texts[f"{SLUG}/ca-khoa-hoc.html"]
+    assert whole.count('<article class="lesson"') == 2
+    assert 'src="files/images/so-do.png"' in whole
+    assert 'href="ca-khoa-hoc.html"' in texts[f"{SLUG}/index.html"]
     assert output.stat().st_size <= PACK_LIMIT
 
 
@@ -334,6 +339,20 @@ def test_offline_answers_are_in_the_data_download_and_dropped_on_deletion(app, c
     anonymise(find_by_identifier("xoa@example.vn"))
     db.session.commit()
     assert db.session.scalar(select(OfflineSubmission)).answers is None
+
+
+def test_one_page_keeps_each_lessons_footnotes_apart():
+    from types import SimpleNamespace
+
+    from lms.offline.pack import one_page
+
+    html = ('<p>Ý<sup id="fnref:1"><a class="footnote-ref" href="#fn:1">1</a></sup>, '
+            '<img alt="x" src="../files/a.png"> <a href="an-toan">An toàn</a></p>'
+            '<li id="fn:1">Chú thích</li>')
+    page = one_page(html, SimpleNamespace(position=3), {"an-toan": "ca-khoa-hoc.html#bai-2"})
+    assert 'id="bai-3-fnref:1"' in page and 'href="#bai-3-fn:1"' in page
+    assert 'id="bai-3-fn:1"' in page and 'src="files/a.png"' in page
+    assert '<a href="ca-khoa-hoc.html#bai-2">An toàn</a>' in page
 
 
 def test_pack_links_go_to_the_pack_pages_and_never_out():
