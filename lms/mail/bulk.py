@@ -17,7 +17,7 @@ placeholder verbatim; that is detected and such a variant is rendered per messag
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -50,11 +50,16 @@ class BulkQueue:
 
     ``queued`` counts the rows actually inserted (keys already in the outbox do not
     count). Like :func:`lms.mail.logic.queue` this only flushes: the caller commits.
+    ``on_flush`` is called after each batch is inserted: a command that queues many
+    passes its commit, so that on SQLite the write lock is held for one batch, not
+    for the whole run (each row's key makes a batch safe to commit on its own).
     """
 
-    def __init__(self, *, locale: str | None = None, batch: int = BATCH) -> None:
+    def __init__(self, *, locale: str | None = None, batch: int = BATCH,
+                 on_flush: Callable[[], None] | None = None) -> None:
         self.locale = locale
         self.batch = batch
+        self.on_flush = on_flush
         self.queued = 0
         self.rendered_variants = 0
         self._variants: dict[Hashable, Rendered | None] = {}
@@ -113,4 +118,6 @@ class BulkQueue:
         result = db.session.execute(INSERT_MANY_IGNORING_DUPLICATES, self._rows)
         self.queued += max(result.rowcount, 0)
         self._rows = []
+        if self.on_flush is not None:
+            self.on_flush()
 

@@ -25,7 +25,8 @@ def send_command(today_text: str | None) -> None:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from None
     else:
         today = local_today()
-    result = send_reminders(today)
+    # Committed batch by batch: see send_reminders.
+    result = send_reminders(today, checkpoint=db.session.commit)
     db.session.commit()
     click.echo(f"{today.isoformat()}: {result.reminders} reminder(s), {result.summaries} "
                f"weekly summary(ies), {result.digests} digest(s) queued "

@@ -15,6 +15,7 @@ official.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -252,19 +253,22 @@ def _variant(item: Item) -> tuple:
     return (item.course_id, item.title, item.slug, item.event, item.on, item.week)
 
 
-def queue_learner_reminders(today: date, result: RunResult) -> None:
+def queue_learner_reminders(today: date, result: RunResult,
+                            checkpoint: Callable[[], None] | None = None) -> None:
     """Queue everyone's reminders: each distinct message (course, event, date) is
     rendered once and personalised (lms/mail/bulk.py), rows inserted in batches.
 
     Rows go in in one order (by account, then course) whatever order the query
     returned them in: two overlapping runs then take the outbox keys' locks in the
     same order, so on PostgreSQL one waits for the other instead of each holding a
-    key the other is inserting (a deadlock)."""
+    key the other is inserting (a deadlock). ``checkpoint`` runs after each batch
+    (see send_reminders)."""
     courses_url = mail.external_url("learning.my_learning")
     course_urls: dict[str, str] = {}
     learners = sorted(due_learners(today), key=lambda learner: learner.user_id)
     queued = _queued_keys([_keys(learner, today) for learner in learners])
-    reminders, summaries = BulkQueue(), BulkQueue()
+    reminders = BulkQueue(on_flush=checkpoint)
+    summaries = BulkQueue(on_flush=checkpoint)
     for learner in learners:
         result.learners += 1
         keys = _keys(learner, today)
@@ -350,7 +354,8 @@ def build_digest(unit: Unit | None, today: date, with_overdue: bool = True) -> D
         report_url=mail.external_url("reports.compliance", **args))
 
 
-def queue_digests(today: date, result: RunResult) -> None:
+def queue_digests(today: date, result: RunResult,
+                  checkpoint: Callable[[], None] | None = None) -> None:
     week = iso_week(today)
     managers = db.session.execute(
         select(User.id, User.email, User.full_name, User.role, Unit)
@@ -377,11 +382,20 @@ def queue_digests(today: date, result: RunResult) -> None:
         if mail.queue(key, email, "digest", name=name, digest=digest, week=week,
                       province=province, today=today):
             result.digests += 1
+            if checkpoint is not None:
+                checkpoint()
 
 
-def send_reminders(today: date) -> RunResult:
-    """Queue what is due on ``today``; the caller commits."""
+def send_reminders(today: date, checkpoint: Callable[[], None] | None = None) -> RunResult:
+    """Queue what is due on ``today``; the caller commits.
+
+    ``checkpoint`` is called after each batch of reminders and each digest; the
+    command passes its session's commit. Every message's key makes each batch safe to
+    commit on its own (a run stopped half-way is finished by the next, nothing twice),
+    and on SQLite the one write lock is then held for a batch at a time: pages that
+    write, and an overlapping run, wait milliseconds rather than for the whole run
+    (which at province scale outlasts the 30 s busy timeout)."""
     result = RunResult()
-    queue_learner_reminders(today, result)
-    queue_digests(today, result)
+    queue_learner_reminders(today, result, checkpoint)
+    queue_digests(today, result, checkpoint)
     return result

@@ -215,11 +215,13 @@ def test_digest_for_the_hr_officer_and_the_province_admin(app, runner, province)
     assert len(outbox(f"digest:{hr.id}:")) == 2 and len(outbox(f"digest:{admin.id}:")) == 2
 
 
-def overlapping_runs(app, day: date, decided_in: str, opposite_orders: bool = False) -> list:
+def overlapping_runs(app, day: date, decided_in: str, opposite_orders: bool = False,
+                     batch_commits: bool = False) -> list:
     """Two runs of `reminders send` for ``day`` at the same moment: each in a thread of
     its own with its own app context, session and database connection. Both wait at
     a barrier right after ``decided_in`` (the step that decides what is not queued yet)
-    returns, so each decides before either writes or commits.
+    returns, so each decides before either writes or commits. With ``batch_commits``
+    each run commits after every batch, as the command does.
 
     With ``opposite_orders`` the second run reads the learners in the reverse order (a
     query without ORDER BY may return rows in any order on PostgreSQL), rows are
@@ -262,7 +264,8 @@ def overlapping_runs(app, day: date, decided_in: str, opposite_orders: bool = Fa
         started.append(True)
         try:
             with app.app_context():
-                result = send_reminders(day)
+                result = send_reminders(
+                    day, checkpoint=db.session.commit if batch_commits else None)
                 db.session.commit()
                 results.append(result)
         except BaseException as error:  # noqa: BLE001 - reported below
@@ -306,14 +309,15 @@ def managers(province):
     return hr, admin
 
 
-def test_two_overlapping_runs_queue_each_reminder_once(app, managers):
+@pytest.mark.parametrize("batch_commits", [False, True], ids=["one-transaction", "batches"])
+def test_two_overlapping_runs_queue_each_reminder_once(app, managers, batch_commits):
     hr, admin = managers
     one = account("CB-01", "mot@snv.vn")
     two = account("CB-02", "hai@snv.vn", reminders="weekly")
     due = START + timedelta(days=30)
     day = due - timedelta(days=14)
     course = published_course_or_404("co-ban")
-    results = overlapping_runs(app, day, "_queued_keys")
+    results = overlapping_runs(app, day, "_queued_keys", batch_commits=batch_commits)
 
     week = reminders.iso_week(day)
     expected = {f"reminder:{one.id}:{course.id}:due14:{due}": 1,
@@ -356,3 +360,55 @@ def test_overlapping_runs_reading_learners_in_opposite_orders(app, managers):
         f"reminder:{user.id}:{course.id}:due3:{due}": 1 for user in users}
     assert set(counts.values()) == {1}
     assert sum(r.reminders for r in results) == 2
+
+
+def test_pages_keep_writing_while_a_run_is_queueing(app, client, province):
+    # A province's run takes a while (150,000 messages on a heavy day). On SQLite a
+    # transaction that has written holds the one write lock until it commits, and
+    # anyone else's write waits for it (30 s at most, then "database is locked"): the
+    # command commits after each batch so that pages that write go on meanwhile. Here
+    # the run stops after its first batch until the page has been answered.
+    from lms.reminders.cli import send_command
+    from tests.conftest import post_form
+
+    account("CB-01", "mot@snv.vn")
+    account("CB-02", "hai@snv.vn")
+    create_user(full_name="Dân Ba", role="citizen", password="mat-khau-dan-ba",
+                email="ba@dan.vn")
+    db.session.commit()
+    day = START + timedelta(days=30 - 3)
+    flush, paused, resume, errors = BulkQueue.flush, threading.Event(), threading.Event(), []
+
+    def one_row_then_pause(queue):
+        rows, queue._rows = queue._rows, []
+        for row in rows:
+            queue._rows = [row]
+            flush(queue)
+            if not paused.is_set():
+                paused.set()
+                resume.wait(60)  # longer than SQLite's busy timeout
+
+    def run_command() -> None:
+        try:
+            with app.app_context():
+                send_command.main(["--today", day.isoformat()], standalone_mode=False)
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+            paused.set()
+
+    BulkQueue.flush = one_row_then_pause
+    run = threading.Thread(target=run_command)
+    try:
+        run.start()
+        assert paused.wait(30)
+        answer = post_form(client, "/password/forgot", {"email": "ba@dan.vn"},
+                           token_from="/password/forgot")
+        assert answer.status_code == 200
+        assert "Hãy kiểm tra hộp thư" in answer.get_data(as_text=True)
+    finally:
+        resume.set()
+        run.join(timeout=60)
+        BulkQueue.flush = flush
+    assert errors == []
+    assert sorted(m.key.split(":")[0] for m in outbox()) == [
+        "password-reset", "reminder", "reminder"]
