@@ -44,6 +44,7 @@ from lms.org.tabular import (
     text,
 )
 from lms.util.formatting import name_sort_key
+from lms.util.sql import in_values
 from lms.util.text import fold
 from lms.util.time import local_today, utcnow
 
@@ -447,9 +448,16 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     unit_path_by_id = {uid: path for uid, path in units.values()}
     columns = (Official.id, Official.employee_code, *(getattr(Official, f) for f in
                                                       OFFICIAL_FIELDS))
-    existing = {row.employee_code: row for row in db.session.execute(select(*columns))}
-    timelines = _timelines()
-    email_owner = {row.email: code for code, row in existing.items() if row.email}
+    # Scope: only the officials the file names (by code or email) are read, so a
+    # province's file costs the same in a national database as in its own.
+    rows = list(rows)
+    codes = {text(row.raw("employee_code")) for row in rows} - {""}
+    emails = {text(row.raw("email")).lower() for row in rows} - {""}
+    existing = {row.employee_code: row for row in _select_in(
+        select(*columns), Official.employee_code, codes)}
+    timelines = _timelines([row.id for row in existing.values()])
+    email_owner = {email: code for email, code in _select_in(
+        select(Official.email, Official.employee_code), Official.email, emails)}
     seen_at: dict[str, int] = {}
     emails_in_file: dict[str, int] = {}
     inserts: list[dict[str, Any]] = []
@@ -582,7 +590,12 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     if not result.ok:
         return result.discard_changes()
     if deactivate_missing:
-        for code, old in existing.items():
+        # The other serving officials of the units in the file (not read so far).
+        missing = {row.employee_code: row for row in _select_in(
+            select(*columns).where(Official.status != "left"), Official.unit_id,
+            units_in_file) if row.employee_code not in seen_at}
+        timelines.update(_timelines([row.id for row in missing.values()]))
+        for code, old in missing.items():
             if old.unit_id in units_in_file and old.status != "left" and code not in seen_at:
                 periods = [dict(p) for p in timelines.get(old.id, [])]
                 if _change_periods(periods, {}, "left", effective, effective, False):
@@ -626,12 +639,30 @@ def _unit_absent_message(history, record, day: date) -> str:
              d=format_day(day))
 
 
-def _timelines() -> dict[int, list[dict[str, Any]]]:
-    """Every official's periods in date order, as plain dicts (one query)."""
+_CHUNK = 5000  # values per IN list on SQLite (it binds at most 32,766 variables)
+
+
+def _select_in(statement, column, values) -> list:
+    """The rows of ``statement`` whose ``column`` is one of ``values``: one array
+    parameter on PostgreSQL, IN lists of 5,000 on SQLite."""
+    values = sorted(values)
+    if not values:
+        return []
+    if db.engine.dialect.name == "postgresql":
+        return db.session.execute(statement.where(in_values(column, values))).all()
+    found = []
+    for start in range(0, len(values), _CHUNK):
+        found += db.session.execute(
+            statement.where(column.in_(values[start:start + _CHUNK]))).all()
+    return found
+
+
+def _timelines(official_ids) -> dict[int, list[dict[str, Any]]]:
+    """These officials' periods in date order, as plain dicts."""
     columns = [OfficialPeriod.id, OfficialPeriod.official_id, OfficialPeriod.valid_from,
                OfficialPeriod.valid_to, *[getattr(OfficialPeriod, n) for n in PERIOD_FIELDS]]
     timelines: dict[int, list[dict[str, Any]]] = {}
-    for row in db.session.execute(select(*columns)):
+    for row in _select_in(select(*columns), OfficialPeriod.official_id, official_ids):
         values = row._asdict()
         timelines.setdefault(values.pop("official_id"), []).append(values)
     for periods in timelines.values():

@@ -27,6 +27,7 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
+    false,
     func,
     literal,
     not_,
@@ -42,6 +43,7 @@ from lms.learning.models import Completion, ExternalTraining, Requirement
 from lms.learning.requirements import courses_with_rules, rules_condition
 from lms.org.history import STRUCTURES, UnitHistory, UnitState, valid_on
 from lms.org.models import Official, OfficialPeriod, Unit
+from lms.util.sql import ids_in
 from lms.util.time import local_today
 
 CYCLES = ("all", "year")
@@ -104,7 +106,7 @@ class _Levels:
 
     def __call__(self, levels: list[str]) -> ColumnElement[bool]:
         ids = sorted(i for level in levels for i in self.by_level.get(level, []))
-        return OfficialPeriod.unit_id.in_(ids) if ids else literal(False)
+        return ids_in(OfficialPeriod.unit_id, ids) if ids else literal(False)
 
 
 def _required(courses: list[Course], history: UnitHistory, day: date
@@ -217,7 +219,8 @@ def _counted_on(day) -> ColumnElement[bool]:
 
 
 def _in_units(unit_ids: Collection[int] | None) -> ColumnElement[bool]:
-    return literal(True) if unit_ids is None else OfficialPeriod.unit_id.in_(sorted(unit_ids))
+    return literal(True) if unit_ids is None else ids_in(OfficialPeriod.unit_id,
+                                                         sorted(unit_ids))
 
 
 # What a trained official rests on, packed into one summable number (see _rests_on):
@@ -646,11 +649,16 @@ def _scope_layout(scope: Unit | None, as_of: date, structure: str, today: date
 
 def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
                         limit: int | None = None, offset: int = 0, structure: str = "as-of",
-                        today: date | None = None) -> Iterator[UntrainedOfficial]:
+                        today: date | None = None,
+                        due_within: tuple[date, date] | None = None,
+                        ) -> Iterator[UntrainedOfficial]:
     """Active officials of the subtree not trained on ``as_of``, streamed by unit and
     name, each under their unit of that date (as-of) or its successor (current).
 
     An official with no required course is listed with no missing course.
+    ``due_within=(start, end)`` keeps only officials with a course whose due date
+    falls in ``[start, end)`` (read in SQL from the requirement's start): the
+    managers' digest asks for those who became overdue this week.
     """
     today = today or local_today()
     history, layout = _scope_layout(scope, as_of, structure, today)
@@ -677,6 +685,12 @@ def untrained_officials(scope: Unit | None, as_of: date, cycle: str = "all",
         alias = since[course.id]
         statement = statement.outerjoin(alias, and_(alias.official_id == Official.id,
                                                     alias.course_id == course.id))
+    if due_within is not None:
+        start, end = due_within
+        statement = statement.where(or_(false(), *(
+            and_(since[c.id].since >= start - timedelta(days=c.due_days),
+                 since[c.id].since < end - timedelta(days=c.due_days))
+            for c in courses if c.due_days)))
     statement = statement.order_by(OfficialPeriod.unit_id, Official.sort_name, Official.id)
     if limit is not None:
         statement = statement.limit(limit).offset(offset)
