@@ -81,9 +81,24 @@ def unsubscribe(user: User) -> str:
 
 
 def unsubscribe_headers(user_id: int) -> tuple[str, dict[str, str]]:
-    link = mail.external_url("reminders.unsubscribe", token=unsubscribe_token(user_id))
-    return link, {"List-Unsubscribe": f"<{link}>",
-                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return UnsubscribeLinks()(user_id)
+
+
+class UnsubscribeLinks:
+    """unsubscribe_headers for many people: the serializer and the link's route are
+    built once, not once a message."""
+
+    _MARK = "TOKEN"
+
+    def __init__(self) -> None:
+        self._serializer = _serializer()
+        link = mail.external_url("reminders.unsubscribe", token=self._MARK)
+        self._before, self._after = link.rsplit(self._MARK, 1)
+
+    def __call__(self, user_id: int) -> tuple[str, dict[str, str]]:
+        link = f"{self._before}{self._serializer.dumps(user_id)}{self._after}"
+        return link, {"List-Unsubscribe": f"<{link}>",
+                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 # --- what is due -------------------------------------------------------------------------
@@ -269,12 +284,13 @@ def queue_learner_reminders(today: date, result: RunResult,
     queued = _queued_keys([_keys(learner, today) for learner in learners])
     reminders = BulkQueue(on_flush=checkpoint)
     summaries = BulkQueue(on_flush=checkpoint)
+    links = UnsubscribeLinks()
     for learner in learners:
         result.learners += 1
         keys = _keys(learner, today)
         if all(key in queued for key in keys):
             continue  # already queued by an earlier run: not even rendered
-        link, headers = unsubscribe_headers(learner.user_id)
+        link, headers = links(learner.user_id)
         personal = {"unsubscribe_link": link}
         if learner.choice == "weekly":
             items = sorted(learner.items, key=lambda i: (i.on, i.title))
@@ -319,24 +335,62 @@ class Digest:
     report_url: str
 
 
-def build_digest(unit: Unit | None, today: date, with_overdue: bool = True) -> Digest | None:
-    from lms.reports.indicator import StructureError, compliance_reports, untrained_officials
+def province_reports(today: date) -> list | None:
+    """The whole tree's report today and a week ago (one aggregate), which every
+    manager's digest is cut from; None when there is no tree."""
+    from lms.reports.indicator import StructureError, compliance_reports
 
-    try:  # today and a week ago in one call (one aggregate)
-        now, before = compliance_reports(unit, [today, today - timedelta(days=7)], today=today)
+    try:
+        return compliance_reports(None, [today, today - timedelta(days=7)], today=today)
     except StructureError:
         return None
-    root = now.root
-    change = root.percent_trained - before.root.percent_trained
+
+
+def _subtree(report, unit: Unit | None):
+    """(the unit's row, the rows below it with their depth under it), or None when the
+    unit is not in the report's tree."""
+    rows = report.rows
+    start = 0
+    if unit is not None:
+        start = next((i for i, row in enumerate(rows) if row.unit_id == unit.id), None)
+        if start is None:
+            return None
+    root = rows[start]
+    below = []
+    for row in rows[start + 1:]:
+        if row.depth <= root.depth:
+            break
+        below.append((row.depth - root.depth, row))
+    return root, below
+
+
+def build_digest(unit: Unit | None, today: date, with_overdue: bool = True,
+                 reports: list | None = None) -> Digest | None:
+    """A manager's digest of ``unit`` (None: the province). ``reports`` are
+    :func:`province_reports`, computed once for a run; a unit's rows are the same in
+    the whole tree's report as in its own (each official's status does not depend on
+    the report's scope)."""
+    from lms.reports.indicator import untrained_officials
+
+    reports = reports if reports is not None else province_reports(today)
+    if reports is None:
+        return None
+    now, before = (_subtree(report, unit) for report in reports)
+    if now is None or before is None:
+        return None  # the unit did not exist today or a week ago
+    root, below_rows = now
+    change = root.percent_trained - before[0].percent_trained
     below = [(row.unit_code, row.unit_name, row.percent_trained, row.target_percent)
-             for row in now.rows[1:]
-             if (with_overdue or row.depth == 1) and row.officials_total
+             for depth, row in below_rows
+             if (with_overdue or depth == 1) and row.officials_total
              and not row.meets_target]
     names: list[str] = []
     more = False
     if with_overdue:
+        # Only officials with a due date in the past week are read (in SQL).
         week_ago = today - timedelta(days=7)
-        for person in untrained_officials(unit, today, limit=NEWLY_OVERDUE_READ, today=today):
+        for person in untrained_officials(unit, today, limit=NEWLY_OVERDUE_READ, today=today,
+                                          due_within=(week_ago, today)):
             if any(m.overdue and m.due_on is not None and week_ago <= m.due_on < today
                    for m in person.missing):
                 if len(names) == NEWLY_OVERDUE_SHOWN:
@@ -366,6 +420,8 @@ def queue_digests(today: date, result: RunResult,
                 User.anonymised_at.is_(None))
         .order_by(User.id)).all()
     cache: dict[int | None, Digest | None] = {}
+    reports: list | None = None
+    computed = False
     for user_id, email, name, role, unit in managers:
         province = role == "admin"
         key = f"digest:{user_id}:{week}"
@@ -375,7 +431,10 @@ def queue_digests(today: date, result: RunResult,
         scope = None if province else unit
         scope_key = None if province else unit.id
         if scope_key not in cache:
-            cache[scope_key] = build_digest(scope, today, with_overdue=not province)
+            if not computed:  # the whole tree once, for every manager of the run
+                reports, computed = province_reports(today), True
+            cache[scope_key] = None if reports is None else build_digest(
+                scope, today, with_overdue=not province, reports=reports)
         digest = cache[scope_key]
         if digest is None:
             continue
