@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import date, timedelta
@@ -355,55 +356,79 @@ def add_history(rng: random.Random, units) -> dict[str, int]:
 # --- measurements --------------------------------------------------------------------
 
 
-def raw_baselines(app, as_of: date) -> tuple[float, dict[int, tuple[int, int]]]:
-    """The fastest of the hand-written statements, and the per-unit counts it gives:
-    each official under their unit of the date, with their attributes of the date."""
-    from sqlalchemy import text
+def raw_statements(as_of: date, scope_path: str | None = None) -> dict[str, object]:
+    """The report's definition written by hand, two ways (GROUP BY and EXISTS), as SQL
+    that SQLite and PostgreSQL both run. ``scope_path`` keeps a subtree ("/1/5/")."""
+    from sqlalchemy import Date, bindparam, text
 
-    from lms.extensions import db
     from lms.learning.requirements import courses_with_rules
     from lms.reports.indicator import window_start
 
+    courses = courses_with_rules()
+
+    def flag(value) -> str:
+        return "TRUE" if value else "FALSE"
+
+    def required(course) -> str:
+        parts = []
+        for rule in course.required_for:
+            terms = ["1 = 1"]
+            if "leaders" in rule:
+                terms.append(f"p.is_leader = {flag(rule['leaders'])}")
+            if "it_officers" in rule:
+                terms.append(f"p.is_it_officer = {flag(rule['it_officers'])}")
+            if "levels" in rule:
+                terms.append("u.level IN (" + ", ".join(f"'{x}'" for x in rule["levels"]) + ")")
+            parts.append("(" + " AND ".join(terms) + ")")
+        return "(" + " OR ".join(parts) + ")"
+
+    def since(course) -> str:
+        # An untyped literal: PostgreSQL reads it as a date, SQLite compares the text.
+        return f"'{window_start(course, as_of, 'all')}'"
+
+    any_required = "(" + " OR ".join(required(c) for c in courses) + ")"
+    done = ", ".join(
+        f"MAX(CASE WHEN course_id = {c.id} AND completed_on >= {since(c)} "
+        f"THEN 1 ELSE 0 END) AS d{c.id}" for c in courses)
+    trained = any_required + " AND " + " AND ".join(
+        f"(NOT {required(c)} OR COALESCE(d.d{c.id}, 0) = 1)" for c in courses)
+    exists_trained = any_required + " AND " + " AND ".join(
+        f"(NOT {required(c)} OR EXISTS (SELECT 1 FROM completions c JOIN officials oo "
+        f"ON oo.user_id = c.user_id WHERE oo.id = o.id AND c.course_id = {c.id} "
+        f"AND c.completed_on BETWEEN {since(c)} AND :as_of) "
+        f"OR EXISTS (SELECT 1 FROM external_trainings e WHERE e.official_id = o.id "
+        f"AND e.course_id = {c.id} AND e.status IN ('declared', 'verified') "
+        f"AND e.completed_on BETWEEN {since(c)} AND :as_of))" for c in courses)
+    group_by, exists = RAW_SQL.format(done=done, trained=trained), \
+        RAW_SQL_EXISTS.format(trained=exists_trained)
+    if scope_path:
+        within = (" AND p.unit_id IN (SELECT id FROM units WHERE path LIKE :scope)"
+                  "\nGROUP BY p.unit_id")
+        group_by = group_by.replace("\nGROUP BY p.unit_id", within)
+        exists = exists.replace("\nGROUP BY p.unit_id", within)
+    statements = {}
+    for name, sql in (("group_by", group_by), ("exists", exists)):
+        statement = text(sql).bindparams(bindparam("as_of", type_=Date()))
+        statements[name] = statement
+    return statements
+
+
+def raw_baselines(app, as_of: date, scope_path: str | None = None
+                  ) -> tuple[float, dict[int, tuple[int, int]]]:
+    """The fastest of the hand-written statements, and the per-unit counts it gives:
+    each official under their unit of the date, with their attributes of the date."""
+    from lms.extensions import db
+
     with app.app_context():
-        courses = courses_with_rules()
-
-        def required(course) -> str:
-            parts = []
-            for rule in course.required_for:
-                terms = ["1"]
-                if "leaders" in rule:
-                    terms.append(f"p.is_leader = {int(rule['leaders'])}")
-                if "it_officers" in rule:
-                    terms.append(f"p.is_it_officer = {int(rule['it_officers'])}")
-                if "levels" in rule:
-                    terms.append("u.level IN (" + ", ".join(f"'{x}'" for x in rule["levels"]) + ")")
-                parts.append("(" + " AND ".join(terms) + ")")
-            return "(" + " OR ".join(parts) + ")"
-
-        any_required = "(" + " OR ".join(required(c) for c in courses) + ")"
-        done = ", ".join(
-            f"MAX(CASE WHEN course_id = {c.id} AND completed_on >= "
-            f"'{window_start(c, as_of, 'all')}' THEN 1 ELSE 0 END) AS d{c.id}" for c in courses)
-        trained = any_required + " AND " + " AND ".join(
-            f"(NOT {required(c)} OR COALESCE(d.d{c.id}, 0) = 1)" for c in courses)
-        exists_trained = any_required + " AND " + " AND ".join(
-            f"(NOT {required(c)} OR EXISTS (SELECT 1 FROM completions c JOIN officials oo "
-            f"ON oo.user_id = c.user_id WHERE oo.id = o.id AND c.course_id = {c.id} "
-            f"AND c.completed_on BETWEEN '{window_start(c, as_of, 'all')}' AND '{as_of}') "
-            f"OR EXISTS (SELECT 1 FROM external_trainings e WHERE e.official_id = o.id "
-            f"AND e.course_id = {c.id} AND e.status IN ('declared', 'verified') "
-            f"AND e.completed_on BETWEEN "
-            f"'{window_start(c, as_of, 'all')}' AND '{as_of}'))" for c in courses)
-        statements = {
-            "group_by": RAW_SQL.format(done=done, trained=trained),
-            "exists": RAW_SQL_EXISTS.format(trained=exists_trained),
-        }
+        params = {"as_of": as_of}
+        if scope_path:
+            params["scope"] = scope_path + "%"
         best, counts = None, None
-        for name, sql in statements.items():
+        for name, statement in raw_statements(as_of, scope_path).items():
             times = []
             for _ in range(3):
                 began = time.perf_counter()
-                rows = db.session.execute(text(sql), {"as_of": as_of.isoformat()}).all()
+                rows = db.session.execute(statement, params).all()
                 times.append(time.perf_counter() - began)
             seconds = min(times)
             log(f"raw baseline '{name}': {seconds:.3f} s")
@@ -500,9 +525,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def page_p95(db_path: Path, courses_dir: Path, unit_code: str, clients: int = 8,
-             per_client: int = 30) -> tuple[float, float, int]:
-    """p50 and p95 (ms) of the report page under ``clients`` concurrent sessions."""
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def page_p95(db_path: Path | None, courses_dir: Path, unit_code: str, clients: int = 8,
+             per_client: int = 30, database_url: str | None = None
+             ) -> tuple[float, float, int]:
+    """p50 and p95 (ms) of the report page under ``clients`` concurrent sessions, on
+    the SQLite file ``db_path`` or at ``database_url``."""
+    database_url = database_url or f"sqlite:///{db_path}"
     # Admins pass a second factor: one account per client (a code is accepted once per
     # 30-second step), each with a known authenticator key, set up with the server's
     # SECRET_KEY (the key's encryption follows it).
@@ -512,7 +545,7 @@ def page_p95(db_path: Path, courses_dir: Path, unit_code: str, clients: int = 8,
     from lms.extensions import db
 
     setup = create_app({"LMS_ENV": "testing", "SECRET_KEY": SERVER_SECRET,
-                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+                        "SQLALCHEMY_DATABASE_URI": database_url,
                         "LMS_COURSES_DIR": str(courses_dir)})
     with setup.app_context():
         from sqlalchemy import select
@@ -529,7 +562,7 @@ def page_p95(db_path: Path, courses_dir: Path, unit_code: str, clients: int = 8,
             db.session.commit()
     port = free_port()
     env = dict(os.environ, LMS_ENV="production", SECRET_KEY=SERVER_SECRET,
-               DATABASE_URL=f"sqlite:///{db_path}", LMS_COURSES_DIR=str(courses_dir),
+               DATABASE_URL=database_url, LMS_COURSES_DIR=str(courses_dir),
                LMS_SECURE_COOKIES="0")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
@@ -553,12 +586,21 @@ def page_p95(db_path: Path, courses_dir: Path, unit_code: str, clients: int = 8,
 
             jar = http.cookiejar.CookieJar()
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            # Sign-in posts are not followed to the page they lead to (an admin lands on
+            # the whole tree's report, which is not the page measured here).
+            posting = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar),
+                                                  _NoRedirect())
 
             def post(path: str, fields: dict[str, str]):
                 page = opener.open(base + path, timeout=10).read().decode()
                 token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
                 data = urllib.parse.urlencode({"csrf_token": token, **fields}).encode()
-                return opener.open(base + path, data=data, timeout=10)
+                try:
+                    return posting.open(base + path, data=data, timeout=10)
+                except urllib.error.HTTPError as redirect:
+                    if redirect.code not in (301, 302, 303):
+                        raise
+                    return redirect
 
             post("/login", {"identifier": f"bench{number}@lms.example",
                             "password": "bench-password-1"}).read()
