@@ -8,7 +8,7 @@ PORT ?= 5000
 # axe-core for the accessibility test, from npm (tests/e2e/package-lock.json).
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install install-test translations lint messages clean bench
+.PHONY: run test install install-test translations lint messages clean bench bench-national
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +59,8 @@ clean:
 # Benchmarks in bench/ (BENCH name value unit lines); e.g. BENCH_ARGS="--rows 5000".
 bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# PostgreSQL at national size (not in CI; needs Debian's postgresql, ~15 min, ~6 GB disk):
+# a throwaway cluster, or LMS_BENCH_DATABASE_URL=postgresql+psycopg://… (an empty database).
+bench-national: install-test
+	$(BIN)/python -m bench.national $(BENCH_ARGS)
