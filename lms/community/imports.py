@@ -20,8 +20,9 @@ from sqlalchemy import insert, select, update
 
 from lms.audit import logic as audit
 from lms.auth.models import User
+from lms.community import signals
 from lms.community.logic import ClassPlan, find_course, people_of, person_key, write_class
-from lms.community.models import CommunePopulation
+from lms.community.models import ClassAttendance, CommunePopulation, CommunityClass
 from lms.extensions import db
 from lms.org.imports import Change, ImportResult, _Row
 from lms.org.logic import is_within
@@ -135,17 +136,47 @@ def import_attendance(filename: str, data: bytes, *, unit: Unit, helper: User,
         group.plan.user_ids.append(user_id)
     if not result.ok:
         return result.discard_changes()
-    for group in classes.values():
+    # Diff: a class already recorded (same day, place, course or topic) gains only the
+    # people it did not have, so a sheet imported twice adds nothing (two statements).
+    stored = {}
+    if classes:
+        for held in db.session.scalars(select(CommunityClass).where(
+                CommunityClass.unit_id == unit.id,
+                CommunityClass.held_on.in_({key[0] for key in classes}))):
+            stored[(held.held_on, held.place.lower(), held.course_id,
+                    (held.topic or "").lower())] = held
+    present = set(db.session.execute(
+        select(ClassAttendance.class_id, ClassAttendance.user_id).where(
+            ClassAttendance.class_id.in_([c.id for c in stored.values()]))).tuples()) \
+        if stored else set()
+    writes = []
+    people = 0
+    for key, group in classes.items():
         plan = group.plan
         what = plan.course.title if plan.course else plan.topic
-        result.add(Change(group.rows[0], plan.held_on.strftime("%d/%m/%Y"), "created",
-                          name=_("%(what)s tại %(place)s: %(n)d người",
-                                 what=what, place=plan.place or "—", n=len(plan.user_ids))))
-    result.counts["people"] = sum(len(g.plan.user_ids) for g in classes.values())
+        held = stored.get(key)
+        if held is not None:
+            plan.user_ids = [u for u in plan.user_ids if (held.id, u) not in present]
+        action = "created" if held is None else ("updated" if plan.user_ids else "unchanged")
+        name = (_("%(what)s tại %(place)s: %(n)d người", what=what, place=plan.place or "—",
+                  n=len(plan.user_ids)) if held is None else
+                _("%(what)s tại %(place)s: thêm %(n)d người vào lớp đã ghi", what=what,
+                  place=plan.place or "—", n=len(plan.user_ids)))
+        result.add(Change(group.rows[0], plan.held_on.strftime("%d/%m/%Y"), action, name=name))
+        people += len(plan.user_ids)
+        if plan.user_ids:
+            writes.append((held, plan))
+    result.counts["people"] = people
     if dry_run:
         return result
-    for group in classes.values():
-        write_class(unit, helper, group.plan)
+    for held, plan in writes:
+        if held is None:
+            write_class(unit, helper, plan)
+        else:
+            db.session.add_all(ClassAttendance(class_id=held.id, user_id=user_id)
+                               for user_id in plan.user_ids)
+            db.session.flush()
+            signals.attended_class.send(unit, class_id=held.id, user_ids=list(plan.user_ids))
     result.applied = True
     audit.record("import", target=f"attendance: {filename}", unit=unit,
                  detail={"kind": "attendance", "rows": result.rows,

@@ -383,3 +383,24 @@ def test_a_new_figure_for_a_year_replaces_that_year_only(app, world):
     db.session.commit()
     assert db.session.scalars(select(CommunePopulation.adults)
                               .order_by(CommunePopulation.year)).all() == [12, 15]
+
+
+def test_an_attendance_sheet_imported_again_adds_only_the_people_not_yet_recorded(app, world):
+    from lms.community.imports import import_attendance
+
+    helper = world["helper"]
+    make_user("citizen", phone="0988000041", unit=world["x1"])
+    make_user("citizen", phone="0988000042", unit=world["x1"])
+    today = local_today().strftime("%d/%m/%Y")
+    first = [SHEET_HEADER, [today, "Xóm 1", "", "VNeID", "0988000041", ""]]
+    assert import_attendance("a.csv", csv_bytes(first), unit=world["x1"], helper=helper).ok
+    db.session.commit()
+    again = import_attendance("a.csv", csv_bytes(first), unit=world["x1"], helper=helper)
+    assert again.counts["unchanged"] == 1 and again.counts["people"] == 0
+    more = import_attendance("b.csv", csv_bytes(first + [[today, "xóm 1", "", "vneid",
+                                                           "0988000042", ""]]),
+                             unit=world["x1"], helper=helper)
+    assert more.counts["updated"] == 1 and more.counts["people"] == 1
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(CommunityClass)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ClassAttendance)) == 2
