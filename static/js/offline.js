@@ -260,11 +260,17 @@
 
   // Signing out on a shared computer: the saved pages are this learner's; remove them.
   function setUpSignOut(form) {
-    form.addEventListener("submit", function () {
-      if (!supported) { return; }
-      read(SAVED).forEach(function (course) { caches.delete(course.cache); });
-      localStorage.removeItem(SAVED);
-      localStorage.removeItem("lms-offline-user");
+    form.addEventListener("submit", function (event) {
+      var saved = read(SAVED);
+      if (!supported || !saved.length) { return; }
+      event.preventDefault();  // signed out once the pages are gone (or after a second)
+      var leave = function () { leave = function () {}; form.submit(); };
+      Promise.all(saved.map(function (course) { return caches.delete(course.cache); }))
+        .then(function () {
+          localStorage.removeItem(SAVED);
+          localStorage.removeItem("lms-offline-user");
+        }, function () {}).then(function () { leave(); });
+      setTimeout(function () { leave(); }, 1000);
     });
   }
 

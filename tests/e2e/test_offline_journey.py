@@ -137,6 +137,12 @@ def test_a_learner_studies_offline_and_the_quiz_is_graded_once_back_online(brows
     assert counts(live_server) == (1, 1, 3, 1)
     shot(page, "offline-answers")
     findings += serious_violations(page)
+
+    # Signing out on a shared computer removes the saved pages.
+    assert page.evaluate("caches.has('lms-course-ky-nang-so-co-ban')")
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url(lambda address: "/offline" not in address)
+    assert not page.evaluate("caches.has('lms-course-ky-nang-so-co-ban')")
     context.close()
     assert findings == [], findings
     assert outside == [], outside
