@@ -13,10 +13,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from lms.courses.sync import sync_courses
 from lms.extensions import db
 from lms.learning.models import Completion, LessonProgress, QuizAttempt
 from lms.offline.models import OfflineSubmission
-from tests.builders import PASSWORD, RIGHT_ANSWERS, make_user, write_course
+from tests.builders import DEFAULT_QUIZ, PASSWORD, RIGHT_ANSWERS, make_user, write_course
 from tests.e2e.conftest import login, serious_violations, shot
 
 SLUG = "ky-nang-so-co-ban"
@@ -146,6 +147,48 @@ def test_a_learner_studies_offline_and_the_quiz_is_graded_once_back_online(brows
     context.close()
     assert findings == [], findings
     assert outside == [], outside
+
+
+def test_answers_to_a_quiz_changed_while_offline_are_refused_and_kept(browser, live_server,
+                                                                       e2e_courses):
+    with live_server.app.app_context():
+        make_user("citizen", email="doi-de@example.vn", name="Hà Thị Đổi")
+        db.session.remove()
+    base = live_server.url
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = context.new_page()
+    login(page, base, "doi-de@example.vn", PASSWORD)
+    page.goto(f"{base}/courses/{SLUG}")
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.get_by_role("button", name="Tải khóa học để học offline").click()
+    expect(page.get_by_text("Đã lưu 3 bài học của khóa này trên máy")).to_be_visible()
+    context.set_offline(True)
+    page.goto(f"{base}/courses/{SLUG}/offline/quiz")
+    answer(page, RIGHT_ANSWERS)
+    page.get_by_role("button", name="Nộp bài").click()
+    expect(page.get_by_text("Đã giữ bài làm trên máy này")).to_be_visible()
+
+    # Meanwhile the course's authors change the quiz.
+    write_course(e2e_courses, SLUG, title="Kỹ năng số cơ bản", lessons=LESSONS,
+                 audiences=["citizen", "official"],
+                 quiz=dict(DEFAULT_QUIZ, pass_percent=80))
+    with live_server.app.app_context():
+        sync_courses(e2e_courses)
+        db.session.commit()
+        db.session.remove()
+
+    context.set_offline(False)
+    expect(page.get_by_text("Bài kiểm tra đã thay đổi sau khi bạn lưu khóa học")).to_be_visible()
+    assert counts(live_server)[:2] == (0, 1)
+    page.goto(f"{base}/offline/answers")
+    refused = page.locator(".offline-refused li")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("Bài kiểm tra đã thay đổi")
+    expect(refused).to_contain_text("6 câu trả lời đã được giữ lại")
+    expect(page.locator("[data-queue-list] li").first).to_contain_text("Không được chấm")
+    shot(page, "offline-answers-refused")
+    assert serious_violations(page) == []
+    context.close()
 
 
 def test_a_helper_downloads_the_course_pack_which_opens_from_disk(browser, live_server,
