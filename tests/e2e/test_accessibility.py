@@ -58,7 +58,7 @@ def test_no_serious_or_critical_violations(browser, live_server, people):
         context = browser.new_context(viewport={"width": width, "height": 800}, locale="vi-VN")
         page = context.new_page()
         for path in ("/", "/courses/", "/login", "/register", "/verify", "/privacy", "/help",
-                     f"/activate/{people}"):
+                     f"/activate/{people}", "/password/forgot"):
             check(page, base + path, findings)
         # Forms with their errors showing.
         page.goto(base + "/register")
