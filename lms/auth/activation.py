@@ -33,7 +33,7 @@ def officials_without_password(unit: Unit) -> list[Official]:
         .outerjoin(User, User.id == Official.user_id)
         .where(subtree_condition(unit), Official.status != "left",
                or_(Official.user_id.is_(None), User.password_hash.is_(None)))
-        .order_by(Unit.path, Official.full_name)
+        .order_by(Unit.path, Official.sort_name, Official.id)  # Vietnamese name order
     ))
 
 

@@ -124,7 +124,7 @@ def officials_in(unit: Unit, query: str = "", include_left: bool = False):
         select(Official)
         .join(Unit, Unit.id == Official.unit_id)
         .where(subtree_condition(unit))
-        .order_by(Unit.path, Official.full_name, Official.id)
+        .order_by(Unit.path, Official.sort_name, Official.id)  # Vietnamese name order
     )
     if not include_left:
         statement = statement.where(Official.status != "left")
