@@ -90,7 +90,8 @@ def child(db_path: str, courses_dir: str, day: str, fresh: str = "") -> None:
             db.session.commit()
         base = peak_mb()
         began = time.perf_counter()
-        result = send_reminders(date.fromisoformat(day))
+        # As the command runs it: committed batch by batch.
+        result = send_reminders(date.fromisoformat(day), checkpoint=db.session.commit)
         db.session.commit()
         seconds = time.perf_counter() - began
         total = db.session.scalar(select(func.count()).select_from(OutboxMessage))
