@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -21,6 +21,7 @@ from lms.auth import twofactor
 from lms.auth.models import User
 from lms.community.demo import load_community_demo
 from lms.courses.models import Course
+from lms.documents.logic import record_signatory
 from lms.extensions import db
 from lms.learning import logic as learning
 from lms.learning.models import ExternalTraining, Requirement, TrainingClass
@@ -152,6 +153,7 @@ def load_demo(seed: int = 2026) -> None:
         if not result.ok:  # pragma: no cover - the demo data is fixed
             raise RuntimeError(f"demo data rejected: {result.errors[:3]}")
     units = {u.code: u for u in db.session.scalars(select(Unit))}
+    _signatories(units)
     accounts: dict[str, User] = {}
     for email, phone, name, role, password, unit_code in ACCOUNTS:
         user = auth.create_user(full_name=name, role=role, password=password, email=email,
@@ -171,6 +173,17 @@ def load_demo(seed: int = 2026) -> None:
     frozen_on = today.replace(month=FROZEN_AS_OF[0], day=FROZEN_AS_OF[1])
     if frozen_on < today:
         freeze(units["NA"], frozen_on, user=accounts["admin"], today=today)
+
+
+def _signatories(units: dict[str, Unit]) -> None:
+    """Who signs the demo's documents (made-up names: "Mẫu" is "specimen")."""
+    record_signatory(units["NA"], date(2024, 1, 1), issuing_body="ỦY BAN NHÂN DÂN TỈNH NGHỆ AN",
+                     place="Nghệ An", authority="KT. CHỦ TỊCH", signer_title="PHÓ CHỦ TỊCH",
+                     signer_name="Nguyễn Văn Mẫu")
+    record_signatory(units["NA-X-NGHILOC"], date(2025, 7, 1),
+                     issuing_body="ỦY BAN NHÂN DÂN XÃ NGHI LỘC", place="Nghi Lộc",
+                     authority="TM. ỦY BAN NHÂN DÂN", signer_title="CHỦ TỊCH",
+                     signer_name="Lê Thị Mẫu")
 
 
 def _spread_requirement_dates(rng: random.Random, today) -> None:
