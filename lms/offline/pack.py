@@ -134,8 +134,9 @@ def build_pack(course: Course) -> Pack:
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in files.items():
             info = zipfile.ZipInfo(f"{course.slug}/{name}", date_time=FIXED_TIME)
-            # Pictures are compressed already.
+            # Pictures are compressed already, except drawn SVG figures (text).
             info.compress_type = (zipfile.ZIP_STORED if name.startswith("files/")
+                                  and not name.lower().endswith(".svg")
                                   else zipfile.ZIP_DEFLATED)
             archive.writestr(info, data)
     data = buffer.getvalue()
