@@ -96,7 +96,7 @@ def manifest():
             {"src": url_for("static", filename=icon.format(192)), "sizes": "192x192",
              "type": "image/png"},
             {"src": url_for("static", filename=icon.format(512)), "sizes": "512x512",
-             "type": "image/png", "purpose": "any maskable"},
+             "type": "image/png", "purpose": "any"},
         ],
     })
     response.mimetype = "application/manifest+json"
