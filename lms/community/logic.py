@@ -374,13 +374,15 @@ class ClassError(ValueError):
 
 
 def find_course(text: str) -> Course | None:
-    """A published course by its slug or its exact title (case ignored)."""
-    text = (text or "").strip()
-    if not text:
+    """A published course by its slug or its exact title (letter case ignored, Vietnamese
+    capitals included: compared in Python, the database's lower() knows ASCII only)."""
+    wanted = " ".join((text or "").split()).casefold()
+    if not wanted:
         return None
-    return db.session.scalar(select(Course).where(
-        Course.is_published.is_(True),
-        or_(Course.slug == text.lower(), func.lower(Course.title) == text.lower())).limit(1))
+    for course in db.session.scalars(select(Course).where(Course.is_published.is_(True))):
+        if course.slug == wanted or " ".join(course.title.split()).casefold() == wanted:
+            return course
+    return None
 
 
 def people_of(unit: Unit, keys: list[str]) -> dict[str, int]:
