@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 
 def level_names() -> dict[str, str]:
     """Level names in the wording of the 2025 reform (two-tier local government: the
     province and its xã, phường, đặc khu; districts ended on 30/6/2025), each of which
-    LMS_LEVEL_LABELS may replace."""
+    LMS_LEVEL_LABELS may replace. Built once per request and locale (a report page
+    names the level of a thousand rows)."""
+    if not has_app_context():
+        return _level_names()
+    key = str(get_locale())
+    cache = g.setdefault("_lms_level_names", {})
+    if key not in cache:
+        cache[key] = _level_names()
+    return cache[key]
+
+
+def _level_names() -> dict[str, str]:
     names = {"province": _("Tỉnh"), "department": _("Sở, ban, ngành"),
              "district": _("Huyện (đến 30/6/2025)"), "commune": _("Xã, phường, đặc khu"),
              "office": _("Phòng, đơn vị trực thuộc"), "other": _("Khác")}

@@ -98,13 +98,21 @@ def compliance():
          for r in child_rows], float(target_for(req.unit.level)))
     freeze_record = frozen.latest_freeze(req.unit, req.as_of, req.cycle, req.structure)
     changes = frozen.differences(freeze_record) if freeze_record is not None else {}
-    shown = [row for row in report.rows if row.depth <= 2]
+    # Two levels below the unit, or one when two would make the page a long list
+    # (a province of districts and communes): the deeper rows are a click away.
+    depth = 2 if sum(1 for row in report.rows if row.depth <= 2) <= ROWS_SHOWN else 1
+    shown = [row for row in report.rows if row.depth <= depth]
     return render_template("reports/compliance.html", req=req, report=report,
+                           shown=shown, shown_depth=depth,
+                           deeper=any(row.depth > depth for row in report.rows),
                            level_chart=level_chart, unit_chart=unit_chart,
                            freeze_record=freeze_record, changes=changes, absent=None,
                            freeze_form=FreezeForm(), warning_limit=DECLARED_WARNING_PERCENT,
                            warned=[row for row in shown if row.declared_warning],
                            **_printed(req))
+
+
+ROWS_SHOWN = 300  # rows of the report page's table, at most, before it shows one level
 
 
 def _printed(req) -> dict:
