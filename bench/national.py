@@ -416,6 +416,42 @@ def report_seconds(url: str, courses_dir: Path, code: str | None) -> tuple[float
         return min(times), own
 
 
+def explain(url: str, courses_dir: Path, code: str | None) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statement that took longest in a report of
+    ``code`` (None: the country), as the report ran it: for docs/scaling.md."""
+    from sqlalchemy import event, select
+
+    from lms.extensions import db
+    from lms.org.models import Unit
+    from lms.reports.indicator import compliance_report
+
+    app = make_app(url, courses_dir)
+    with app.app_context():
+        scope = db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
+        seen: list[tuple[float, str, object]] = []
+        started: dict[int, float] = {}
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            started[id(cursor)] = time.perf_counter()
+
+        def after(conn, cursor, statement, parameters, context, executemany):
+            seen.append((time.perf_counter() - started.pop(id(cursor), 0), statement,
+                         parameters))
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
+        try:
+            compliance_report(scope, AS_OF, today=AS_OF)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+            event.remove(db.engine, "after_cursor_execute", after)
+        seconds, statement, parameters = max(seen, key=lambda item: item[0])
+        with db.engine.connect() as connection:
+            plan = connection.exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
+        return f"-- {seconds:.3f} s in the report\n{statement}\n\n" + "\n".join(plan)
+
+
 def measure(url: str, courses_dir: Path, province_path: str) -> bool:
     ok = True
     app = make_app(url, courses_dir)
@@ -443,6 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roster", type=int, default=ROSTER_ROWS,
                         help="rows of the timed roster import (the bar is for 100,000)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster running")
+    parser.add_argument("--explain", type=Path,
+                        help="write the plans of the reports' longest statements here")
     args = parser.parse_args(argv)
     print("# == national: synthetic country on PostgreSQL, reports, import, page p95",
           flush=True)
@@ -461,6 +499,11 @@ def main(argv: list[str] | None = None) -> int:
               f"<= {bar:g} s", imported["import_s"] <= bar)
         ok &= imported["import_s"] <= bar
         ok &= measure(url, courses_dir, imported["province_path"])
+        if args.explain:
+            args.explain.mkdir(parents=True, exist_ok=True)
+            for label, code in (("province", "NA"), ("national", None)):
+                (args.explain / f"{label}.txt").write_text(explain(url, courses_dir, code))
+            log(f"plans written to {args.explain}")
         p50, p95, count = page_p95(None, courses_dir, "NA", clients=8, database_url=url)
         bar = BARS["page_p95_ms"]
         log(f"province report page: {count} requests, p50 {p50:.0f} ms")
