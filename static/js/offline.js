@@ -209,6 +209,20 @@
   }
 
   // --- what the device holds (answers page, offline page) ---------------------------
+  // In the province's time, as the server's pages show times (dd/mm/yyyy hh:mm:ss).
+  function when(iso) {
+    var options = {timeZone: data.timezone || undefined, hour12: false, year: "numeric",
+                   month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+                   second: "2-digit"};
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat("en-GB", options).formatToParts(new Date(iso))
+        .forEach(function (part) { parts[part.type] = part.value; });
+    } catch (e) { return iso; }
+    return parts.day + "/" + parts.month + "/" + parts.year + " " + parts.hour + ":" +
+      parts.minute + ":" + parts.second;
+  }
+
   function render() {
     var box = document.querySelector("[data-device-queue]");
     if (box) {
@@ -222,7 +236,7 @@
         strong.textContent = entry.title;
         li.appendChild(strong);
         li.appendChild(document.createTextNode(" (" + text.answeredAt + " " +
-          new Date(entry.answered_at).toLocaleString("vi-VN") + "): " +
+          when(entry.answered_at) + "): " +
           state[entry.state] + (entry.message ? ". " + entry.message : "")));
         if (entry.result_url) {
           var a = document.createElement("a");
