@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import xlsxwriter
@@ -174,11 +175,12 @@ def _note(row) -> str:
 
 
 def xlsx_bytes(file: ReportFile) -> bytes:
-    """The formal report workbook, rows streamed to a temporary file as written."""
+    """The formal report workbook, rows streamed to a temporary file as written, and
+    the zip written to a file too (read back once: no second copy in a buffer)."""
     report = file.report
-    output = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="lms-xlsx-") as tmp:
-        workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "tmpdir": tmp,
+        output = Path(tmp) / "report.xlsx"
+        workbook = xlsxwriter.Workbook(str(output), {"constant_memory": True, "tmpdir": tmp,
                                                 "strings_to_formulas": False,
                                                 "strings_to_numbers": False,
                                                 "strings_to_urls": False})
@@ -190,7 +192,7 @@ def xlsx_bytes(file: ReportFile) -> bytes:
         _report_sheet(workbook, file)
         _untrained_sheet(workbook, file)
         workbook.close()
-    return output.getvalue()
+        return output.read_bytes()
 
 
 def _report_sheet(workbook, file: ReportFile) -> None:
