@@ -34,6 +34,7 @@ from lms.account.forms import (
 )
 from lms.auth import twofactor
 from lms.auth.forms import DeviceForm
+from lms.auth.landing import landing_url
 from lms.auth.logic import AccountError
 from lms.auth.models import User
 from lms.auth.twofactor import RecoveryCode, TwoFactor, TwoFactorError
@@ -120,7 +121,7 @@ per_address = limiter.shared_limit(_config("LMS_2FA_LIMIT_PER_ADDRESS"), scope="
 def verify_two_factor():
     user = current_user._get_current_object()
     if twofactor.passed(user):
-        return redirect(_next_or(url_for("learning.my_learning")))
+        return redirect(_next_or(landing_url(user)))
     if not twofactor.is_enabled(user):
         return redirect(url_for("account.setup_two_factor", next=request.args.get("next")))
     form = VerifyForm(next=request.args.get("next", ""))
@@ -140,7 +141,7 @@ def verify_two_factor():
                 flash(_("Bạn đã đăng nhập bằng một mã dự phòng; còn %(n)d mã. Nếu mất điện "
                         "thoại, hãy cài lại xác thực hai bước hoặc tạo mã dự phòng mới.",
                         n=left), "warning")
-            return redirect(_next_or(url_for("learning.my_learning")))
+            return redirect(_next_or(landing_url(user)))
     return render_template("account/verify.html", form=form, user=user)
 
 

@@ -30,6 +30,7 @@ from lms.auth.forms import (
     LoginForm,
     RegisterForm,
 )
+from lms.auth.landing import landing_url
 from lms.extensions import db, limiter, login_manager
 from lms.org.logic import communes
 from lms.org.models import Official
@@ -244,7 +245,7 @@ def _login_failed(_response) -> bool:
                key_func=_identifier_key, deduct_when=_login_failed, scope="login-account")
 def login():
     if current_user.is_authenticated:
-        return _redirect_next(url_for("learning.my_learning"))
+        return _redirect_next(landing_url(current_user))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = logic.authenticate(form.identifier.data, form.password.data)
@@ -263,7 +264,7 @@ def login():
                 flash(_("Tài khoản quản trị và cán bộ tổ chức không được ghi nhớ đăng nhập. "
                         "Hãy đăng xuất khi dùng xong."), "info")
             log.info("login ok user=%s from %s", user.id, request.remote_addr)
-            return _redirect_next(url_for("learning.my_learning"))
+            return _redirect_next(landing_url(user))
     return render_template("auth/login.html", form=form)
 
 

@@ -13,6 +13,7 @@ import json
 import random
 import secrets
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -601,15 +602,17 @@ def unanswered_numbers(questions: list[dict[str, Any]],
 class LearningOverview:
     in_progress: list[tuple[Course, Progress]]
     completed: list[tuple[Course, Completion]]
+    others: dict[int, Progress] = field(default_factory=dict)  # course id → progress
 
 
-def learning_overview(user: User) -> LearningOverview:
+def learning_overview(user: User, also: Collection[Course] = ()) -> LearningOverview:
     """Courses the learner has started and those they have completed.
 
     Five statements however many courses the learner has started or completed: the
     lessons of all courses in progress are read at once (without their HTML), and an
     in-progress entry's Progress holds the lessons and those done (no completion: a
-    course with a valid one is listed as completed).
+    course with a valid one is listed as completed). ``also`` (courses required of the
+    learner) get their Progress in ``others``, read in the same statement.
     """
     done_pairs = db.session.execute(
         select(Lesson.course_id, LessonProgress.lesson_id)
@@ -638,8 +641,8 @@ def learning_overview(user: User) -> LearningOverview:
             overview.completed.append((course, completion))
         elif course.is_published:
             in_progress.append(course)
-    lessons: dict[int, list[Lesson]] = {course.id: [] for course in in_progress}
-    if in_progress:
+    lessons: dict[int, list[Lesson]] = {course.id: [] for course in [*in_progress, *also]}
+    if lessons:
         for lesson in db.session.scalars(
                 select(Lesson).where(Lesson.course_id.in_(list(lessons)),
                                      Lesson.is_active.is_(True))
@@ -648,6 +651,8 @@ def learning_overview(user: User) -> LearningOverview:
     for course in in_progress:
         overview.in_progress.append((course, Progress(lessons=lessons[course.id],
                                                       done_ids=done_ids)))
+    overview.others = {course.id: Progress(lessons=lessons[course.id], done_ids=done_ids)
+                       for course in also}
     return overview
 
 

@@ -23,6 +23,7 @@ from lms.documents.certificate import certificate_pdf as certificate_document
 from lms.extensions import db
 from lms.learning import logic
 from lms.learning.forms import CsrfOnlyForm, QuizForm
+from lms.learning.mine import my_courses
 from lms.learning.models import QuizAttempt
 from lms.learning.questions.text import page_items, question_html
 from lms.learning.status import statuses
@@ -235,14 +236,14 @@ def attempt_result(slug: str, attempt_id: int):
 @login_required
 def my_learning():
     today = local_today()
-    overview = logic.learning_overview(current_user)
     official = current_user.official
     required = external = None
     if official is not None:
         required = statuses(select(Official.id).where(Official.id == official.id), today).get(
             official.id)
         external = logic.external_records(official)
-    return render_template("learning/my.html", overview=overview, today=today,
+    courses = my_courses(current_user, required.courses if required else None, today)
+    return render_template("learning/my.html", courses=courses, today=today,
                            required=required, external=external)
 
 

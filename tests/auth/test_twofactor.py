@@ -150,7 +150,7 @@ def test_signing_in_with_a_code_and_with_a_recovery_code_which_works_once(app, c
     # A recovery code, typed in capitals without the dash: accepted once.
     password_only(client, "admin@example.vn")
     done = enter(client, codes[0].replace("-", "").upper())
-    assert done.status_code == 302 and where(done) == "/my"
+    assert done.status_code == 302 and where(done) == "/reports"  # an admin's landing
     assert client.get("/admin/audit").status_code == 200
     assert twofactor.remaining_recovery_codes(admin) == 9
     assert audit_actions()[-1] == "twofactor.recovery_used"
@@ -162,7 +162,7 @@ def test_signing_in_with_a_code_and_with_a_recovery_code_which_works_once(app, c
     assert "Mã không đúng hoặc đã dùng" in again.get_data(as_text=True)
     assert client.get("/admin/audit").status_code == 302
     # Another one still works.
-    assert where(enter(client, codes[1])) == "/my"
+    assert where(enter(client, codes[1])) == "/reports"
 
 
 def test_a_replayed_code_is_refused(app, client, admin):
@@ -174,7 +174,7 @@ def test_a_replayed_code_is_refused(app, client, admin):
     password_only(client, "admin@example.vn")
     forget_last_step(admin)
     code = totp.now()
-    assert where(enter(client, code)) == "/my"
+    assert where(enter(client, code)) == "/reports"
     sign_out(client)
 
     # The same code, in its own 30 seconds, from another browser: refused.
@@ -212,7 +212,7 @@ def test_wrong_codes_are_throttled_per_account_however_the_identifier_is_typed(a
     # Another account from the same address is not locked by it.
     make_user("admin", email="admin@example.vn")
     other = app.test_client()
-    assert where(login(other, "admin@example.vn")) == "/my"
+    assert where(login(other, "admin@example.vn")) == "/reports"
 
 
 @pytest.mark.parametrize("app_settings", [{"LMS_2FA_LIMIT_PER_ADDRESS": "2 per 15 minutes"}])

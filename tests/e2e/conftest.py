@@ -208,8 +208,17 @@ def enter_recovery_code(page, url: str, identifier: str) -> None:
     page.wait_for_url(lambda address: "/two-factor" not in address)
 
 
+def open_menu(page) -> None:
+    """On a phone, open the header's "Danh mục" menu (a <details>); from 48rem up the
+    links are a bar and there is nothing to open."""
+    menu = page.locator("details.nav-menu")
+    if menu.is_visible() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+
+
 def nav(page, link: str) -> None:
     """Follow a link of the main navigation."""
+    open_menu(page)
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name=link).click()
 
 

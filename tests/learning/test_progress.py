@@ -70,7 +70,10 @@ def test_my_learning_lists_in_progress_and_completed(citizen_client, course):
     completion = db.session.scalar(select(Completion))
     page = citizen_client.get("/my").get_data(as_text=True)
     assert completion.code in page
-    assert "Bạn chưa bắt đầu khóa học nào." in page  # nothing left in progress
+    # Nothing left to learn; the course is done, with its certificate and a review.
+    assert "Bạn đã hoàn thành mọi khóa học đang theo." in page
+    assert "Tiếp tục học" not in page and "Học ngay" not in page
+    assert "Xem chứng nhận" in page and "Ôn tập" in page
 
 
 def complete_course(client, course) -> Completion:
