@@ -70,9 +70,12 @@ def save_course(user: User, course: Course, rng: random.Random | None = None
                 ) -> OfflineDraw | None:
     """The learner's offline draw of ``course``'s current quiz: the one made at an
     earlier save while its answers have not been graded, else a new one (a new round).
-    None when the quiz cannot be taken offline or the learner cannot earn the course."""
+    None when the quiz cannot be taken offline, or the learner cannot earn the course or
+    has a valid completion of it."""
     if not offline_quiz(course) or not may_earn(user, course):
         return None
+    if learning.current_completion(user, course) is not None:
+        return None  # nothing to earn until the completion expires
     version = quiz_version(course)
     draw = find_draw(user, course, version)
     if draw is not None and draw.used_at is None:

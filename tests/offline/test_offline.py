@@ -315,6 +315,15 @@ def test_a_pack_over_one_megabyte_is_refused_with_its_largest_files(app, courses
     assert runner.invoke(args=["courses", "pack", "khong-co", "-o", str(output)]).exit_code == 1
 
 
+def test_no_offline_quiz_after_completing_the_course(app, course):
+    from lms.learning.logic import record_completion
+
+    user = make_user("citizen", email="xong@example.vn")
+    record_completion(user, course)
+    db.session.commit()
+    assert logic.save_course(user, course) is None
+
+
 def test_logic_refuses_a_stale_round_without_the_web(app, course):
     user = make_user("citizen", email="b@example.vn")
     draw = logic.save_course(user, course)
