@@ -81,7 +81,7 @@ def test_a_matching_and_a_numerical_question_answered_by_keyboard(browser, live_
     tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Nộp bài")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Chúc mừng, bạn đã đạt!")).to_be_visible()
-    expect(page.get_by_text("Đúng 3/3 câu (100.0%).")).to_be_visible()
+    expect(page.get_by_text("Đúng 3/3 câu (100%).")).to_be_visible()
     with live_server.app.app_context():
         attempt = db.session.scalar(db.select(QuizAttempt))
         assert attempt.passed and attempt.responses["phi-giao-dich"] == "3,5"

@@ -96,3 +96,18 @@ def test_learn_now_opens_the_next_lesson(official_client):
     # The soon-due course has its first lesson done: "Học ngay" opens the second.
     assert 'href="/courses/sap-den-han/lessons/bai-hai"' in page
     assert 'href="/courses/qua-han/lessons/bai-mot"' in page
+
+
+def test_lessons_done_and_the_quiz_left_leads_to_the_quiz(citizen_client, course):
+    from tests.builders import RIGHT_ANSWERS
+    from tests.learning.test_quiz import finish_lessons, submit
+
+    finish_lessons(citizen_client, course)
+    page = citizen_client.get("/my").get_data(as_text=True)
+    assert 'href="/courses/ky-nang-so-co-ban/quiz">Làm bài kiểm tra' in page
+    assert "Tiến độ: 100%" in page
+
+    submit(citizen_client, RIGHT_ANSWERS)
+    # Finished: the course page offers a review, not "Tiếp tục học".
+    page = citizen_client.get("/courses/ky-nang-so-co-ban").get_data(as_text=True)
+    assert "Ôn tập" in page and "Xem chứng nhận" in page and "Tiếp tục học" not in page
