@@ -38,7 +38,13 @@ Each type (``REGISTRY[name]``) has:
   :class:`AnswersRejected` for more than a browser can send;
 - ``grade(snapshot, response)`` → a score from 0.0 to 1.0 (1.0 is right; partial
   credit only where the question says ``partial: true``);
-- ``right_response(snapshot)`` → a response that earns 1.0 (tests, demo, bench).
+- ``right_response(snapshot)`` → a response that earns 1.0 (tests, demo, bench);
+- ``answered(snapshot, response)`` → whether the response answers it at all (blanks
+  are counted before submitting and flagged on the result page);
+- ``shown_response(snapshot, response)`` and ``shown_answer(snapshot)`` → the lines the
+  result page lists after ``chosen_label`` ("Bạn chọn", "Bạn trả lời") and
+  ``right_label`` ("Đáp án đúng", "Đáp án" for true/false), only where the course
+  shows marks (``lms.learning.logic.shows_marks``).
 """
 
 from __future__ import annotations
