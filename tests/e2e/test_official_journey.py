@@ -36,11 +36,11 @@ def test_official_activates_sees_due_dates_and_completes_a_course(phone, live_se
     shot(page, "journey2-my-learning")
 
     due = (today + timedelta(days=60)).strftime("%d/%m/%Y")
-    required = page.locator(".required-list")
-    assert required.get_by_text("Văn bản điện tử").is_visible()
+    required = page.locator(".my-courses").first  # the courses to learn, most urgent first
+    assert required.get_by_role("link", name="Văn bản điện tử", exact=True).is_visible()
     assert required.get_by_text(f"Hạn hoàn thành: {due}").is_visible()
 
-    required.get_by_role("link", name="Văn bản điện tử").click()
+    required.get_by_role("link", name="Văn bản điện tử", exact=True).click()
     page.get_by_role("link", name="Bắt đầu học").click()
     page.get_by_role("button", name="Đánh dấu đã học").click()
     page.get_by_role("button", name="Đánh dấu đã học").click()
@@ -48,7 +48,7 @@ def test_official_activates_sees_due_dates_and_completes_a_course(phone, live_se
     assert page.get_by_text("Vi Văn Thắng").is_visible()
 
     page.goto(live_server.url + "/my")
-    card = page.locator(".required-list .card.done")
+    card = page.locator(".my-courses .card.done")
     assert card.get_by_text("Văn bản điện tử").is_visible()
     assert card.get_by_text("Đã hoàn thành").is_visible()
     shot(page, "journey2-completed")
