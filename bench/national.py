@@ -280,7 +280,7 @@ def advance_sequences(session, tables) -> None:
 
 
 def add_records(engine, people, required, optional, rng: random.Random,
-                code_prefix: str = "N") -> dict[str, int]:
+                code_prefix: str = "N", requirements: bool = True) -> dict[str, int]:
     """~5 completion and classroom records per official, as bench/compliance_report.py
     makes them for one province (82% done each required course, earlier rounds). Two
     connections: a connection runs one COPY at a time."""
@@ -293,12 +293,13 @@ def add_records(engine, people, required, optional, rng: random.Random,
     sequence: dict[int, int] = {}  # course -> the person's rounds so far (one person)
     external_seen: set[tuple[int, date]] = set()
     statuses = ("verified", "declared", "rejected")
-    first, second = engine.raw_connection(), engine.raw_connection()
-    with Copier(first.driver_connection, "completions",
-                ["user_id", "course_id", "sequence", "completed_on", "code",
-                 "completed_at"]) as done, \
-            Copier(second.driver_connection, "external_trainings",
-                   ["official_id", "course_id", "completed_on", "source", "status"]) as external:
+    connections = [engine.raw_connection() for _ in range(3)]
+    first, second, third = (c.driver_connection for c in connections)
+    with Copier(first, "completions", ["user_id", "course_id", "sequence", "completed_on",
+                                       "code", "completed_at"]) as done, \
+            Copier(second, "external_trainings",
+                   ["official_id", "course_id", "completed_on", "source", "status"]) as external, \
+            Copier(third, "requirements", ["official_id", "course_id", "since"]) as needs:
 
         def complete(user_id: int, course_id: int, day: date) -> None:
             sequence[course_id] = sequence.get(course_id, 0) + 1
@@ -319,6 +320,10 @@ def add_records(engine, people, required, optional, rng: random.Random,
             for course in required:
                 if not any(rule_matches(r, person, level) for r in course.required_for):
                     continue
+                # Required since the roster was first loaded (due dates for reminders
+                # and the untrained lists), as `refresh_requirements` would record it.
+                if requirements:  # (an import records its own)
+                    needs.write(official_id, course.id, start)
                 if rng.random() >= 0.82:
                     continue
                 day = start + timedelta(days=rng.randrange(1000))
@@ -334,8 +339,9 @@ def add_records(engine, people, required, optional, rng: random.Random,
             for course in optional:
                 if user_id and rng.random() < 0.45:
                     complete(user_id, course.id, start + timedelta(days=rng.randrange(1000)))
-        counts = {"completions": done.rows, "external": external.rows}
-    for connection in (first, second):
+        counts = {"completions": done.rows, "external": external.rows,
+                  "requirements": needs.rows}
+    for connection in connections:
         connection.commit()
         connection.close()
     log(f"loaded {counts['completions']:,} completions and {counts['external']:,} "
@@ -389,7 +395,7 @@ def import_province(url: str, courses_dir: Path, rows: int) -> dict[str, float]:
         courses = list(db.session.scalars(select(Course).order_by(Course.id)))
         add_records(db.engine, people, [c for c in courses if c.required_for],
                     [c for c in courses if not c.required_for], random.Random(34),
-                    code_prefix="A")
+                    code_prefix="A", requirements=False)
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         return {"import_s": seconds, "province_path": province.path,

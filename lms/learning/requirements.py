@@ -8,7 +8,7 @@ purpose: as SQL (for whole units at once) and in Python (for one page).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ from lms.courses.models import Course
 from lms.extensions import db
 from lms.learning.models import Requirement
 from lms.org.models import Official, Unit
+from lms.util.sql import in_values
 
 
 def rule_matches(rule: dict[str, Any], official: Official, unit_level: str) -> bool:
@@ -64,11 +65,15 @@ def courses_with_rules() -> list[Course]:
         if c.required_for]
 
 
-def refresh_requirements(today: date, since: date | None = None) -> None:
+def refresh_requirements(today: date, since: date | None = None,
+                         unit_ids: Collection[int] | None = None) -> None:
     """Remember ``since`` (default today; the effective date of a dated roster change)
     as the start date of every newly matching (official, course), by today's values.
 
     One INSERT ... SELECT per course with rules: set-based, whatever the roster size.
+    ``unit_ids`` limits it to the officials of those units (a roster file's: only
+    officials it changed can newly match, and a province's file then costs the same
+    in a national database as in its own).
     """
     since = since or today
     for course in courses_with_rules():
@@ -79,6 +84,8 @@ def refresh_requirements(today: date, since: date | None = None) -> None:
             .join(Unit, Unit.id == Official.unit_id)
             .where(Official.status != "left", rules_condition(course.required_for), ~already)
         )
+        if unit_ids is not None:
+            chosen = chosen.where(in_values(Official.unit_id, sorted(unit_ids)))
         db.session.execute(
             insert(Requirement).from_select(["official_id", "course_id", "since"], chosen)
         )

@@ -612,16 +612,14 @@ def import_officials(filename: str, data: bytes, *, scope: Unit | None = None,
     _write(update(Official), updates)
     db.session.flush()
     if new_periods:
-        query = select(Official.employee_code, Official.id)
-        if len(new_periods) < 900:  # else reading them all is faster than a long IN list
-            query = query.where(Official.employee_code.in_(list(new_periods)))
-        ids = {code: official_id for code, official_id in db.session.execute(query)}
+        ids = {code: official_id for code, official_id in _select_in(
+            select(Official.employee_code, Official.id), Official.employee_code, new_periods)}
         touched.update({ids[code]: periods for code, periods in new_periods.items()})
     _write_periods(touched)
     db.session.flush()
     if newly_left:  # lms.auth.leavers takes their roles and sessions
         officials_left.send(None, official_ids=newly_left)
-    refresh_requirements(today, since=min(effective, today))
+    refresh_requirements(today, since=min(effective, today), unit_ids=units_in_file)
     result.applied = True
     return result
 
