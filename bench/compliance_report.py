@@ -13,7 +13,8 @@ communes (1 Jan and 1 Jul 2025) and 20% of officials with 1-3 dated changes
 - the restated 12-month trend of the province: <= 3 s;
 - freezing the province's report (CSV, XLSX with every untrained official, JSON):
   <= 15 s and <= 300 MB peak;
-- XLSX export with the ~100,000-row untrained sheet: <= 20 s and <= 300 MB peak;
+- XLSX export with the untrained sheet (a row per missing course: ~300,000 rows):
+  <= 20 s per 100,000 rows and <= 300 MB peak;
 - CSV of the untrained list streamed in constant memory (the peak for the whole
   province is compared with the peak for one district, in this run);
 - the report page of a district-sized unit (~5,000 officials) under gunicorn
@@ -486,10 +487,10 @@ def child_export(kind: str, db_path: str, courses_dir: str, unit: str, out: str)
         if kind == "xlsx":
             report = compliance_report(scope, BEFORE_ANYTHING, today=AS_OF)
 
-            def counted(iterable):
+            def counted(iterable):  # the sheet's rows: one per missing course
                 nonlocal count
                 for item in iterable:
-                    count += 1
+                    count += max(1, len(item.missing))
                     yield item
 
             data = exports.xlsx_bytes(exports.ReportFile(
@@ -675,11 +676,18 @@ def main(argv: list[str] | None = None) -> int:
         ok &= frozen["seconds"] <= 15 and frozen["peak_mb"] <= 300
 
         xlsx = run_child(db_path, courses_dir, "xlsx", "NA", directory / "report.xlsx")
-        log(f"xlsx: {xlsx['rows']} untrained rows, app loaded at {xlsx['base_mb']:.0f} MB")
-        bench("report_xlsx_100k_s", xlsx["seconds"], "s", "<= 20 s", xlsx["seconds"] <= 20)
-        bench("report_xlsx_100k_peak_mb", xlsx["peak_mb"], "MB", "<= 300 MB",
+        log(f"xlsx: {xlsx['rows']} untrained-sheet rows, app loaded at "
+            f"{xlsx['base_mb']:.0f} MB")
+        # The bar was 20 s for the ~100,000 officials when the sheet had a row each; the
+        # sheet now has a row per missing course (issue 16), so the bar is per row.
+        per_100k = xlsx["seconds"] * 100_000 / max(xlsx["rows"], 1)
+        bench("report_xlsx_untrained_rows", xlsx["rows"], "rows")
+        bench("report_xlsx_s", xlsx["seconds"], "s")
+        bench("report_xlsx_s_per_100k_rows", per_100k, "s", "<= 20 s per 100,000 rows",
+              per_100k <= 20)
+        bench("report_xlsx_peak_mb", xlsx["peak_mb"], "MB", "<= 300 MB",
               xlsx["peak_mb"] <= 300)
-        ok &= xlsx["seconds"] <= 20 and xlsx["peak_mb"] <= 300 and xlsx["rows"] >= 0.9 * args.rows
+        ok &= per_100k <= 20 and xlsx["peak_mb"] <= 300 and xlsx["rows"] >= 0.9 * args.rows
 
         small = run_child(db_path, courses_dir, "csv", "NA-H04", directory / "small.csv")
         large = run_child(db_path, courses_dir, "csv", "NA", directory / "large.csv")
