@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.builders import RIGHT_ANSWERS, WRONG_ANSWERS
 from tests.e2e.conftest import shot
 
@@ -45,14 +47,14 @@ def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_ser
     shot(page, "journey1-quiz")
 
     answer(page, WRONG_ANSWERS)
-    assert page.get_by_text("Chưa đạt").is_visible()
+    expect(page.get_by_text("Chưa đạt")).to_be_visible()  # waits for the result page
     # Unlimited immediate retries of the same questions: the score and what to review,
     # never which question was wrong (tests/learning/test_feedback.py).
     assert page.get_by_text("Nội dung cần ôn lại").is_visible()
     assert page.get_by_text("B là đúng.").count() == 0
     page.get_by_role("link", name="Làm lại bài kiểm tra").click()
     answer(page, RIGHT_ANSWERS)
-    assert page.get_by_text("Chúc mừng, bạn đã đạt!").is_visible()
+    expect(page.get_by_text("Chúc mừng, bạn đã đạt!")).to_be_visible()
     assert page.get_by_text("B là đúng.").is_visible()  # explanations after a pass
     page.get_by_role("link", name="Xem chứng nhận").click()
     code = page.locator(".cert-code strong").inner_text()
