@@ -59,7 +59,8 @@ ROLES = ("anonymous", "citizen", "business", "official", "manager", "admin", "re
          "token", "helper")
 LOGIN = "/login"  # a redirect to the sign-in page
 # Where each role lands after signing in, when not on "Khóa học của tôi".
-LANDINGS = {"manager": "/units/SNV", "admin": "/reports", "reviewer": "/review"}
+LANDINGS = {"manager": "/units/SNV", "admin": "/reports", "reviewer": "/review",
+            "helper": "/community/c/X1"}
 
 # Any 1x1 PNG: the course folder's one servable kind of file.
 PNG = bytes.fromhex(

@@ -1,7 +1,8 @@
 """The page each role starts on after signing in (when no safe ``next`` says otherwise).
 
 HR officers see their unit, admins the province's report, province reviewers their
-queue of classroom records; everyone else, learners, "Khóa học của tôi". One entry per
+queue of classroom records, community helpers their commune's team page; everyone
+else, learners, "Khóa học của tôi". One entry per
 role in ``LANDINGS``; a role without one lands on the learner's page.
 """
 
@@ -17,10 +18,16 @@ def _unit_page(user) -> str | None:
     return url_for("org.unit", code=user.unit.code) if user.unit is not None else None
 
 
+def _commune_page(user) -> str | None:
+    return (url_for("community.commune", code=user.unit.code)
+            if user.unit is not None else None)
+
+
 LANDINGS: dict[str, Callable[[object], str | None]] = {
     "admin": lambda _user: url_for("reports.compliance"),
     "unit_manager": _unit_page,
     "province_reviewer": lambda _user: url_for("review.queue"),
+    "community_helper": _commune_page,
 }
 
 

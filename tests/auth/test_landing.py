@@ -1,5 +1,6 @@
 """The page each role lands on after signing in: HR officers their unit, admins the
-province's report, province reviewers their queue, learners "Khóa học của tôi"; a safe
+province's report, province reviewers their queue, community helpers their commune,
+learners "Khóa học của tôi"; a safe
 ``next`` first, an unsafe one ignored."""
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ def landed(response) -> str:
 @pytest.mark.parametrize(("role", "expected"), [
     ("citizen", "/my"), ("business", "/my"), ("official", "/my"),
     ("admin", "/reports"), ("province_reviewer", "/review"), ("unit_manager", "/units/X1"),
+    ("community_helper", "/community/c/X1"),
 ])
 def test_each_role_lands_on_its_own_page(client, role, expected):
     load_units()
-    unit = unit_by_code("X1") if role == "unit_manager" else None
+    unit = unit_by_code("X1") if role in ("unit_manager", "community_helper") else None
     make_user(role, email="nguoi@example.vn", unit=unit)
     assert landed(login(client, "nguoi@example.vn")) == expected
     assert client.get(expected).status_code == 200  # and may open it
