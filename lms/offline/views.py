@@ -39,8 +39,8 @@ bp = Blueprint("offline", __name__)
 PACK_ROLES = ("community_helper", "unit_manager", "admin")
 # The files every page needs, kept when the service worker installs (with the offline
 # page): the style sheet, the scripts and the icons.
-SHELL_FILES = ("css/app.css", "js/app.js", "js/offline.js", "favicon.svg", "icons/icon.svg",
-               "icons/icon-192.png", "icons/icon-512.png")
+SHELL_FILES = ("css/app.css", "css/documents.css", "js/app.js", "js/offline.js",
+               "favicon.svg", "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png")
 IMG_SRC = re.compile(r'<img[^>]+src="([^"]+)"')
 
 
