@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -369,4 +370,7 @@ def test_mail_send_watch_delivers_as_mail_is_queued_and_stops_on_sigterm(app, sm
         watcher.send_signal(signal.SIGTERM)
         output = watcher.communicate(timeout=30)[0]
     assert watcher.returncode == 0, output
-    assert "Watching the outbox" in output and "1 sent" in output
+    assert "Watching the outbox" in output
+    # Each look that claims mail reports what it sent (one look may find both messages
+    # on a slow machine): two in all, never one twice.
+    assert sum(int(n) for n in re.findall(r"^(\d+) sent", output, re.MULTILINE)) == 2, output
