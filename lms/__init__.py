@@ -73,9 +73,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from lms.privacy.views import bp as privacy_bp
     from lms.recovery.views import bp as recovery_bp
     from lms.reminders.views import bp as reminders_bp
+    from lms.reports.token_views import bp as tokens_bp
     from lms.reports.views import api as api_bp
     from lms.reports.views import bp as reports_bp
-    from lms.reports.token_views import bp as tokens_bp
     from lms.review.views import bp as review_bp
 
     app.register_blueprint(main_bp)

@@ -24,10 +24,10 @@ from lms.community import signals
 from lms.community.logic import ClassPlan, find_course, people_of, person_key, write_class
 from lms.community.models import ClassAttendance, CommunePopulation, CommunityClass
 from lms.extensions import db
-from lms.org.imports import Change, ImportResult, _Row
+from lms.org.imports import Change, ImportResult, _Row, open_rows
 from lms.org.logic import is_within
 from lms.org.models import Unit
-from lms.org.tabular import CellError, Column, TableError, map_headers, parse_date, read_table, text
+from lms.org.tabular import CellError, Column, parse_date, text
 from lms.util.time import local_today, utcnow
 
 ATTENDANCE_COLUMNS = [
@@ -53,19 +53,7 @@ KINDS = tuple(COLUMNS)
 
 
 def _rows(kind: str, filename: str, data: bytes, result: ImportResult):
-    try:
-        headers, rows = read_table(filename, data)
-    except TableError as exc:
-        result.error(str(exc))
-        return None
-    columns = COLUMNS[kind]
-    positions, errors = map_headers(headers, columns)
-    for message in errors:
-        result.error(message)
-    if errors:
-        return None
-    by_name = {c.name: c for c in columns}
-    return (_Row(n, cells, positions, headers, by_name, result) for n, cells in rows)
+    return open_rows(COLUMNS[kind], filename, data, result)
 
 
 # --- attendance ----------------------------------------------------------------------

@@ -255,12 +255,17 @@ class _Row:
 
 
 def _open(kind: str, filename: str, data: bytes, result: ImportResult):
+    return open_rows(COLUMNS[kind], filename, data, result)
+
+
+def open_rows(columns: list[Column], filename: str, data: bytes, result: ImportResult):
+    """The parse step every import shares: the file's rows as _Row objects by column
+    name (None, with the errors in ``result``, when the file or its headers are wrong)."""
     try:
         headers, rows = read_table(filename, data)
     except TableError as exc:
         result.error(str(exc))
         return None
-    columns = COLUMNS[kind]
     positions, errors = map_headers(headers, columns)
     for message in errors:
         result.error(message)
