@@ -104,7 +104,7 @@ class UnsubscribeLinks:
 # --- what is due -------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One course in a reminder: ``event`` is due14, due3, overdue or refresher."""
 
@@ -121,7 +121,7 @@ class Item:
             else self.on.isoformat()
 
 
-@dataclass
+@dataclass(slots=True)
 class Learner:
     user_id: int
     email: str
