@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from lms.audit import logic as audit
+from lms.audit.labels import value_text as role_name
 from lms.auth.logic import (
     AccountError,
     check_password_policy,
@@ -198,7 +199,7 @@ def grant_helper(member: TeamMember, by: User) -> Granted:
         db.session.add(registration)
     elif user.role not in ("citizen", "official", "community_helper"):
         raise AccountError(mark("Tài khoản này có vai trò %(role)s, không thể làm thành viên "
-                                "hỗ trợ."), "phone", role=user.role)
+                                "hỗ trợ."), "phone", role=role_name(user.role))
     elif user.role == "community_helper" and user.unit_id not in (None, unit.id):
         raise AccountError(mark("Người này đã là thành viên hỗ trợ của xã khác."), "phone")
     user.role = "community_helper"
