@@ -65,6 +65,8 @@ LEARNER_PASSWORD = "bench-hocvien-2026"
 OFFICIAL = ("canbo@lms.example", "hocso-demo-2026")  # the demo official (CB-DEMO-01)
 HR_OFFICER = ("tochuc.nghiloc@lms.example", "hocso-demo-2026")
 REPORT_UNIT = "NA-X-NGHILOC"
+# HR officers sign in with a second factor: the bench's authenticator holds this secret.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 QUIZ_PAGE_COURSE = "an-toan-thong-tin"  # the demo official has started it, not finished
 
 BAR_ANONYMOUS = 0.50
@@ -347,6 +349,7 @@ def prepare(database_url: str, secret: str) -> dict:
     from lms import create_app
     from lms.auth.logic import create_user
     from lms.auth.models import User
+    from lms.auth.twofactor import enable_known_secret
     from lms.courses.models import Course, Lesson
     from lms.extensions import db
     from lms.learning.models import Completion
@@ -359,6 +362,8 @@ def prepare(database_url: str, secret: str) -> dict:
             if db.session.scalar(select(User.id).where(User.email == email)) is None:
                 create_user(full_name=f"Học viên thử tải {n:02d}", role="citizen",
                             password=LEARNER_PASSWORD, email=email)
+        officer = db.session.scalar(select(User).where(User.email == HR_OFFICER[0]))
+        enable_known_secret(officer, TOTP_SECRET)  # as the set-up page leaves it
         db.session.commit()
         lessons: dict[int, list[tuple[int, str]]] = {}
         for course_id, slug, size in db.session.execute(
@@ -420,9 +425,27 @@ class Client:
         status, headers, _page = self.fetch("/login", {"csrf_token": token,
                                                        "identifier": identifier,
                                                        "password": password})
-        if status != 302 or "/login" in headers.get("Location", "/login"):
+        location = headers.get("Location", "/login")
+        if status == 302 and "/login" not in location:
+            # The landing page; an account with a second factor is sent on to it.
+            step, step_headers, _page = self.fetch(urllib.parse.urlsplit(location).path)
+            second = step_headers.get("Location", "")
+            if step == 302 and "/login/two-factor" in second:
+                status, headers = self.second_factor(urllib.parse.urlsplit(second).path)
+                location = headers.get("Location", "/login")
+        if status != 302 or "/login" in location:
             raise RuntimeError(f"could not sign in as {identifier} (status {status})")
         return self.cookie
+
+    def second_factor(self, path: str) -> tuple[int, dict]:
+        """The second step, with the bench authenticator's current code."""
+        import pyotp
+
+        _status, _headers, page = self.fetch(path)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        status, headers, _page = self.fetch(path, {"csrf_token": token,
+                                                   "code": pyotp.TOTP(TOTP_SECRET).now()})
+        return status, headers
 
 
 def wait_until_up(port: int, process: subprocess.Popen, path: str) -> None:
