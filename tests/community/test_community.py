@@ -155,6 +155,8 @@ def test_attendance_sheet_with_unknown_course_future_date_or_duplicates_is_refus
     assert re.search(r"dòng 4, Ngày học: ngày 01/01/2999 chưa tới", page)
     assert re.search(r"dòng 5, Số điện thoại: trùng người với dòng 2", page)
     assert re.search(r"dòng 6, Số điện thoại: không có người dân nào", page)
+    assert "Tệp có 4 lỗi nên chưa nhập dòng nào." in page
+    assert re.search(r'href="/community/c/X1/classes/import">Tải lên tệp đã sửa<', page)
     assert "Xác nhận nhập" not in page
     assert db.session.scalar(select(func.count()).select_from(CommunityClass)) == 0
 

@@ -84,6 +84,7 @@ def test_upload_with_errors_shows_them_and_imports_nothing(app, province):
     page = upload(hr, "officials", data).get_data(as_text=True)
     assert "Tệp có 1 lỗi nên chưa nhập dòng nào." in page
     assert "dòng 3, unit_code: đơn vị X1 nằm ngoài phạm vi bạn quản lý" in page
+    assert 'href="/imports/officials">Tải lên tệp đã sửa<' in page
     assert "Xác nhận nhập" not in page
     assert officials_count() == 4
 
