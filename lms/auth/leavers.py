@@ -2,34 +2,29 @@
 
 Their learning record stays. Whether they may still sign in as a learner is the
 province's choice (LMS_LEFT_OFFICIALS_CAN_SIGN_IN, off by default): a person who
-left should not keep reading the roster of the unit they managed.
+left should not keep reading the roster of the unit they managed. That rule is part of
+signing in (lms.auth.logic.may_sign_in); this module only reacts to the roster, so it
+depends on lms.auth.logic and never the other way round.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
 from sqlalchemy import select
 
 from lms.audit import logic as audit
+from lms.auth.logic import end_sessions
 from lms.auth.models import User
 from lms.extensions import db
 from lms.org.models import Official
 from lms.org.signals import officials_left
 
 
-def may_sign_in(user: User) -> bool:
-    official = db.session.scalar(select(Official.status).where(Official.user_id == user.id))
-    return official != "left" or bool(current_app.config["LMS_LEFT_OFFICIALS_CAN_SIGN_IN"])
-
-
 def retire(official_ids: Iterable[int]) -> int:
     """For these officials, where their record now says left: every role but learner is
     taken away and every session and remembered browser ends. Flushes; returns how
     many accounts changed."""
-    from lms.auth.logic import end_sessions
-
     ids = sorted(set(official_ids))
     changed = 0
     for start in range(0, len(ids), 900):

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -139,11 +140,18 @@ def authenticate(identifier: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
-    from lms.auth.leavers import may_sign_in
     if not may_sign_in(user):  # an official marked as left (unless the province allows)
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def may_sign_in(user: User) -> bool:
+    """False for an official whose roster record says they left, unless the province lets
+    leavers go on learning (LMS_LEFT_OFFICIALS_CAN_SIGN_IN; lms.auth.leavers takes their
+    roles and sessions when they leave)."""
+    official = db.session.scalar(select(Official.status).where(Official.user_id == user.id))
+    return official != "left" or bool(current_app.config["LMS_LEFT_OFFICIALS_CAN_SIGN_IN"])
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
