@@ -3,10 +3,12 @@
 Changing the email address verifies the new one first: it waits in
 ``users.pending_email`` until its owner follows the link sent there, and the old
 address stays in use (and signs in) until then. Sending that link is the mail
-side's (issue 13, point 2): ``lms.recovery.logic.send_verification`` when that package
-is installed, or a sender registered with :func:`register_email_verifier`; the link's
-route calls :func:`confirm_email_change`. Without either, the email field is not
-offered (``email_change_available()`` is false) and the page says to ask HR.
+side's (issue 13, point 2): whichever sender is registered with
+:func:`register_email_verifier` (the recovery package registers
+``lms.recovery.logic.send_verification`` with its blueprint); the link's route calls
+:func:`confirm_email_change`. This module never imports the mail side, which depends
+on it. Without a sender, the email field is not offered (``email_change_available()``
+is false) and the page says to ask HR.
 """
 
 from __future__ import annotations
@@ -123,15 +125,8 @@ def register_email_verifier(app: Flask, send: Callable[[User, str], None]) -> No
 
 
 def _email_verifier() -> Callable[[User, str], object] | None:
-    """The registered sender, else the recovery package's, when it is installed."""
-    sender = current_app.extensions.get(EMAIL_VERIFIER)
-    if sender is not None:
-        return sender
-    try:
-        from lms.recovery.logic import send_verification
-    except ImportError:  # no mail yet: the email field is not offered
-        return None
-    return send_verification
+    """The registered sender; None while no mail package has registered one."""
+    return current_app.extensions.get(EMAIL_VERIFIER)
 
 
 def email_change_available() -> bool:

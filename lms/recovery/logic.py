@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from lms.account.logic import confirm_email_change
 from lms.audit import logic as audit
 from lms.auth.logic import check_password_policy, normalise_email, set_password
 from lms.auth.models import User
@@ -168,8 +169,6 @@ def verify_email(token: str) -> User:
         _use(link)
     elif link.email == normalise_email(getattr(user, "pending_email", None)):
         _use(link)
-        from lms.account.logic import confirm_email_change
-
         confirm_email_change(user, link.email)
     else:
         raise LinkError(_l("Đường dẫn này không còn dùng được: email của tài khoản đã thay "

@@ -17,6 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.account.logic import register_email_verifier
 from lms.auth import logic as auth
 from lms.auth.views import end_session
 from lms.extensions import db, limiter
@@ -24,6 +25,8 @@ from lms.recovery import logic
 from lms.recovery.forms import ForgotPasswordForm, ResendForm, ResetPasswordForm
 
 bp = Blueprint("recovery", __name__)
+# "Tài khoản của tôi" sends the link for a new email address through this package.
+bp.record_once(lambda state: register_email_verifier(state.app, logic.send_verification))
 
 
 def _config(name: str):
