@@ -11,6 +11,7 @@ from flask import (
     current_app,
     flash,
     g,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -73,6 +74,24 @@ def require_second_factor():
     target = "account.verify_two_factor" if enabled else "account.setup_two_factor"
     wanted = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for(target, next=wanted) if is_safe_next(wanted) else url_for(target))
+
+
+def second_factor_pending() -> bool:
+    """Does this session still owe its second factor? Then every page but those in
+    OPEN_BEFORE_SECOND_FACTOR sends it back to the second step, and base.html's header
+    shows only the site name, the language switch and log out."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return False
+    user = current_user._get_current_object()
+    if g.get("two_factor_passed_by") == user.id or twofactor.passed(user):
+        return False
+    return twofactor.needed(user)
+
+
+@bp.app_context_processor
+def second_factor_state():
+    # A function, so that only a page that shows the header asks (and pays the query).
+    return {"second_factor_pending": second_factor_pending}
 
 
 def _next_or(default: str) -> str:

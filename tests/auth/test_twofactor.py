@@ -411,3 +411,31 @@ def test_new_recovery_codes_replace_the_old_ones(client, citizen):
     with client.application.test_request_context():
         assert twofactor.check_code(citizen, old[0]) is None
         assert twofactor.check_code(citizen, new[0]) == "recovery"
+
+
+def header_of(page: str) -> str:
+    return page.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+
+
+def test_the_header_offers_only_what_works_before_the_second_step(app, client, admin, hr):
+    """Every link of the full header would bounce back to the second step, so until it is
+    passed the header holds the site name, the language switch and log out only."""
+    enable_two_factor(admin)
+    password_only(client, "admin@example.vn")
+    header = header_of(client.get(VERIFY).get_data(as_text=True))
+    assert re.findall(r'href="([^"]*)"', header) == []  # nothing to follow, no menu either
+    assert "Danh mục" not in header
+    assert 'action="/logout"' in header and 'name="lang"' in header
+    assert 'class="brand"' in header
+
+    done = enter(client, pyotp.TOTP(TOTP_SECRET).now())
+    header = header_of(client.get(where(done)).get_data(as_text=True))
+    for link in ("/reports", "/admin/audit", "/units", "/my", "/account"):
+        assert f'href="{link}"' in header, link
+    sign_out(client)
+
+    # An HR officer without an authenticator yet: the set-up page, same short header.
+    password_only(client, "tochuc@snv.vn")
+    header = header_of(client.get(SETUP).get_data(as_text=True))
+    assert re.findall(r'href="([^"]*)"', header) == []
+    assert 'action="/logout"' in header
