@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
 from lms.org.models import Unit
+from lms.reports.versions import DataVersion  # noqa: F401  (its table and write listeners)
 from lms.util.time import utcnow
 
 

@@ -31,12 +31,11 @@ from lms.org.labels import level_names
 from lms.org.logic import is_within
 from lms.org.models import LEVELS, Unit
 from lms.reports import charts, exports, frozen, tokens
+from lms.reports.cache import cached_compliance_report, cached_compliance_reports
 from lms.reports.forms import FreezeForm
 from lms.reports.indicator import (
     DECLARED_WARNING_PERCENT,
     StructureError,
-    compliance_report,
-    compliance_reports,
     month_ends,
     percent,
     target_for,
@@ -76,8 +75,8 @@ def compliance():
     req = _request_for_user()
     try:
         # With what the trained officials rest on: verified, declared or online (issue 18).
-        report = compliance_report(req.unit, req.as_of, req.cycle, req.structure,
-                                   evidence=True)
+        report = cached_compliance_report(req.unit, req.as_of, req.cycle, req.structure,
+                                          evidence=True)
     except StructureError as error:
         return render_template("reports/compliance.html", req=req, report=None,
                                absent=str(error), freeze_form=FreezeForm()), 404
@@ -127,7 +126,8 @@ def trend():
     """The last 12 month ends, restated into today's units so a merge never breaks it."""
     req = _request_for_user()
     try:
-        reports = compliance_reports(req.unit, month_ends(req.as_of), req.cycle, "current")
+        reports = cached_compliance_reports(req.unit, month_ends(req.as_of), req.cycle,
+                                            "current")
     except StructureError:
         abort(404)
     series = [(r.as_of, r.root.percent_trained) for r in reports]
@@ -140,8 +140,8 @@ def trend():
 
 def _report_or_404(req, evidence: bool = False):
     try:
-        return compliance_report(req.unit, req.as_of, req.cycle, req.structure,
-                                 evidence=evidence)
+        return cached_compliance_report(req.unit, req.as_of, req.cycle, req.structure,
+                                        evidence=evidence)
     except StructureError:
         abort(404)
 
@@ -290,7 +290,8 @@ def api_compliance():
                       request.args.get("cycle"), record.unit, record.unit,
                       request.args.get("structure"))
         try:
-            report = compliance_report(req.unit, req.as_of, req.cycle, req.structure)
+            report = cached_compliance_report(req.unit, req.as_of, req.cycle,
+                                              req.structure)
         except StructureError as error:
             raise ReportError(str(error), 404) from None
     except ReportError as error:

@@ -1,0 +1,178 @@
+"""Data versions: a number per "domain" that changes in the same transaction as
+anything the domain's readers read (issue 12: the report page kept per process).
+
+``data_versions`` holds one row per domain (``reports``: everything the compliance
+report reads; ``units``: the unit history it is laid out on). Whenever a transaction
+writes one of a domain's tables, the row gets ``version + 1`` and a new random
+``token`` just before that transaction commits, in it, on the same connection. A
+reader that finds the (version, token) it knows may use what it computed from that
+state: the data cannot have changed without the row changing with it, and a
+rolled-back transaction leaves both the data and the row as they were.
+
+Writes are seen where every write passes, the engine (``after_cursor_execute``): ORM
+flushes, bulk ``session.execute(insert(...), rows)`` executemany, ``INSERT ... SELECT``
+and textual SQL alike, whichever module wrote them. Each statement's target table is
+read from its SQL text (``INSERT INTO t``, ``UPDATE t``, ``DELETE FROM t``...), so a
+write cannot escape by its form. The bump itself waits for the commit (the engine's
+``commit`` event, on the DBAPI connection just before its COMMIT): the row is locked
+for the commit only, never for a long import, so learners finishing courses are not
+queued behind it on PostgreSQL.
+
+Only ``COPY`` through the driver's own cursor (bench.national's loader) passes
+outside SQLAlchemy: such a loader must call :func:`bump` itself.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import weakref
+from typing import Any
+
+from sqlalchemy import BigInteger, String, event, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.pool import Pool
+
+from lms.extensions import db
+
+UNITS_TABLES = frozenset({"units", "unit_periods"})
+# Everything lms.reports.indicator's compliance report reads (tests/reports/
+# test_report_cache.py derives the list from the report's own SQL and fails when a
+# table it reads is missing here), plus the requirements the untrained list reads.
+REPORT_TABLES = UNITS_TABLES | frozenset({
+    "officials", "official_periods", "completions", "external_trainings", "courses",
+    "requirements", "training_classes"})
+DOMAINS: dict[str, frozenset[str]] = {"reports": REPORT_TABLES, "units": UNITS_TABLES}
+
+_PENDING = "lms_data_versions_pending"  # connection.info: domains written, not yet bumped
+# The target of a write, wherever it stands in the statement (after a WITH, too).
+_WRITE_TARGET = re.compile(
+    r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|"
+    r"TRUNCATE(?:\s+TABLE)?|COPY)\s+(?:ONLY\s+)?(?:\"?\w+\"?\.)?\"?(\w+)\"?",
+    re.IGNORECASE)
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_versions"
+
+    domain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # New at every bump: a version number reused after a rollback or a restore from a
+    # backup never matches what a process kept under the old one.
+    token: Mapped[str] = mapped_column(String(32), default="")
+
+
+@event.listens_for(DataVersion.__table__, "after_create")
+def _one_row_per_domain(target, connection, **_kw) -> None:
+    """db.create_all() (tests, `lms init-db`) starts with the rows the migration adds."""
+    connection.execute(target.insert(), [
+        {"domain": domain, "version": 0, "token": secrets.token_hex(16)}
+        for domain in DOMAINS])
+
+
+def written_domains(statement: str) -> set[str]:
+    """The domains whose tables ``statement`` writes."""
+    tables = {name.lower() for name in _WRITE_TARGET.findall(statement)}
+    return {domain for domain, watched in DOMAINS.items() if tables & watched}
+
+
+def _bump_sql(domains: set[str]) -> str:
+    # Literals only (a constant domain name and a hex token): the same text runs on the
+    # bare DBAPI cursor of any driver, whatever its parameter style.
+    names = ", ".join(f"'{domain}'" for domain in sorted(domains) if domain in DOMAINS)
+    return (f"UPDATE data_versions SET version = version + 1, "
+            f"token = '{secrets.token_hex(16)}' WHERE domain IN ({names})")
+
+
+def _autocommit(conn: Connection) -> bool:
+    return conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _note_writes(conn: Connection, cursor, statement: str, _parameters, context,
+                 _executemany) -> None:
+    if (context is not None and context.compiled is not None
+            and not (context.isinsert or context.isupdate or context.isdelete)
+            and getattr(context.compiled.statement, "is_select", False)):
+        return  # a compiled SELECT (most statements): no write
+    domains = written_domains(statement)
+    if not domains:
+        return
+    if _autocommit(conn):  # each statement commits on its own: bump right away
+        _run_bump(conn, domains)
+        return
+    conn.info.setdefault(_PENDING, set()).update(domains)
+
+
+@event.listens_for(Engine, "commit")
+def _bump_before_commit(conn: Connection) -> None:
+    domains = conn.info.pop(_PENDING, None)
+    if domains:
+        _run_bump(conn, domains)
+
+
+def _run_bump(conn: Connection, domains: set[str]) -> None:
+    # On the bare DBAPI cursor: in the transaction being committed, without going
+    # through SQLAlchemy's statement events again.
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        if _table_exists(conn, cursor):
+            cursor.execute(_bump_sql(domains))
+    finally:
+        cursor.close()
+
+
+_EXISTS: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def _table_exists(conn: Connection, cursor) -> bool:
+    """Whether the database has data_versions yet (not while the migrations before
+    0019 write their data). Asked until the answer is yes, then once per engine."""
+    engine = conn.engine
+    if _EXISTS.get(engine):
+        return True
+    if conn.dialect.name == "sqlite":
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                       "AND name = 'data_versions'")
+        exists = bool(cursor.fetchone()[0])
+    elif conn.dialect.name == "postgresql":
+        cursor.execute("SELECT to_regclass('data_versions') IS NOT NULL")
+        exists = bool(cursor.fetchone()[0])
+    else:
+        exists = True
+    if exists:
+        _EXISTS[engine] = True
+    return exists
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_on_rollback(conn: Connection) -> None:
+    conn.info.pop(_PENDING, None)
+
+
+@event.listens_for(Pool, "checkin")
+def _forget_on_checkin(_dbapi_connection, record) -> None:
+    """A connection back in the pool has rolled back whatever it had not committed."""
+    if record is not None:
+        record.info.pop(_PENDING, None)
+
+
+def bump(*domains: str) -> None:
+    """For a writer that bypasses SQLAlchemy (COPY): the domains change with the
+    session's transaction."""
+    db.session.connection().info.setdefault(_PENDING, set()).update(domains or DOMAINS)
+
+
+def uncommitted_writes() -> bool:
+    """Whether the session's transaction has written a watched table it has not
+    committed yet (what it reads now may never be committed: keep nothing)."""
+    connection = db.session.connection()
+    return bool(connection.info.get(_PENDING))
+
+
+def read_versions() -> dict[str, Any]:
+    """{domain: (version, token)} as committed (one small statement); empty when the
+    table has no rows (then nothing may be kept)."""
+    return {domain: (version, token) for domain, version, token in db.session.execute(
+        select(DataVersion.domain, DataVersion.version, DataVersion.token))}
