@@ -4,8 +4,9 @@ label, and a formatter that turns an event's target and JSON detail into readabl
 The stored rows are never changed: codes, English-era targets ("12 link(s)",
 "token 3: …") and JSON stay as recorded (the raw JSON is still downloadable); only
 what the page shows is translated. A package adding an action registers its label
-with ``register_action`` (or in ACTION_LABELS below); a detail key without a label is
-shown under "Thông tin khác" rather than as an English word.
+with ``register_action`` (or in ACTION_LABELS below), which also puts it among the log's
+filter choices; a detail key without a label is shown under "Thông tin khác" rather
+than as an English word.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ ACTION_LABELS: dict[str, Any] = {
 def register_action(code: str, label: Any) -> None:
     """A package's own audit action, with its Vietnamese label (a lazy string)."""
     ACTION_LABELS[code] = label
+
+
+def action_codes() -> list[str]:
+    """Every registered action, in the registry's order: the choices of the log's filter,
+    so an action that has a label can always be filtered on."""
+    return list(ACTION_LABELS)
 
 
 def action_label(code: str) -> str:

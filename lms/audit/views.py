@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.audit import labels
-from lms.audit.logic import ACTIONS, AuditFilter, events
+from lms.audit.logic import AuditFilter, events
 from lms.audit.models import AuditEvent
 from lms.extensions import db
 from lms.org.logic import MAX_PAGE
@@ -51,13 +51,14 @@ def log():
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
     if unit_code and unit is None:
         problems.append(_("Không có đơn vị mã '%(c)s'.", c=unit_code))
-    filters = AuditFilter(action=action if action in ACTIONS else "",
+    actions = labels.action_codes()
+    filters = AuditFilter(action=action if action in actions else "",
                           actor=request.args.get("actor", "").strip()[:100], unit=unit,
                           start=_day("from", problems), end=_day("to", problems))
     # Any page past the end is empty; the bound keeps OFFSET within a database integer.
     page = events(filters, min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit/log.html", page=page, filters=filters, actions=ACTIONS,
+    return render_template("audit/log.html", page=page, filters=filters, actions=actions,
                            action_label=labels.action_label, target_text=labels.target_text,
                            actor_text=labels.actor_text, detail_lines=labels.detail_lines,
                            unit_code=unit_code, problems=problems, args=args,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from lms.audit import labels
 from lms.audit.models import AuditEvent
 from lms.auth import logic as auth
 from lms.auth.activation import invite
@@ -98,6 +100,26 @@ def test_admins_filter_the_log_and_nobody_else_sees_it(app, client, admin):
     page = client.get("/admin/audit?from=hom-qua").get_data(as_text=True)
     assert "hom-qua" in page and "không phải là ngày (dùng YYYY-MM-DD)" in page
     assert old.id
+
+
+def test_the_action_filter_offers_every_labelled_action(client, admin):
+    """The filter's choices are the labels registry: the community team's actions (left
+    out while the choices were a list of their own) can be chosen and filter the log."""
+    load_units()
+    db.session.add_all([AuditEvent(action="community.register", target="Lê Văn Dân (X1)",
+                                   actor_label="Tổ công nghệ số"),
+                        AuditEvent(action="export", target="coverage csv: *",
+                                   actor_label="Quản trị")])
+    db.session.commit()
+    login(client, "admin@example.vn")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    offered = re.findall(r'<option value="([^"]+)"', page)
+    assert offered == list(labels.ACTION_LABELS)
+    assert ('<option value="community.register" >Đăng ký hộ người dân tại tổ công nghệ số'
+            '</option>') in page
+    page = client.get("/admin/audit?action=community.register").get_data(as_text=True)
+    assert "Lê Văn Dân (X1)" in page and "Độ phủ người dân" not in page
+    assert "1 sự kiện" in page
 
 
 @pytest.mark.parametrize("query", [
