@@ -77,12 +77,11 @@ def written_domains(statement: str) -> set[str]:
     return {domain for domain, watched in DOMAINS.items() if tables & watched}
 
 
-def _bump_sql(domains: set[str]) -> str:
+def _bump_sql(domain: str) -> str:
     # Literals only (a constant domain name and a hex token): the same text runs on the
     # bare DBAPI cursor of any driver, whatever its parameter style.
-    names = ", ".join(f"'{domain}'" for domain in sorted(domains) if domain in DOMAINS)
     return (f"UPDATE data_versions SET version = version + 1, "
-            f"token = '{secrets.token_hex(16)}' WHERE domain IN ({names})")
+            f"token = '{secrets.token_hex(16)}' WHERE domain = '{domain}'")
 
 
 def _autocommit(conn: Connection) -> bool:
@@ -115,12 +114,28 @@ def _bump_before_commit(conn: Connection) -> None:
 def _run_bump(conn: Connection, domains: set[str]) -> None:
     # On the bare DBAPI cursor: in the transaction being committed, without going
     # through SQLAlchemy's statement events again.
-    cursor = conn.connection.dbapi_connection.cursor()
+    dbapi_connection = conn.connection.dbapi_connection
+    if _failed(conn, dbapi_connection):
+        return  # PostgreSQL will roll it all back: nothing to bump
+    cursor = dbapi_connection.cursor()
     try:
         if _table_exists(conn, cursor):
-            cursor.execute(_bump_sql(domains))
+            # One row at a time, always in the same order: two committing writers
+            # queue on the first row, never hold one each.
+            for domain in sorted(domains):
+                if domain in DOMAINS:
+                    cursor.execute(_bump_sql(domain))
     finally:
         cursor.close()
+
+
+def _failed(conn: Connection, dbapi_connection) -> bool:
+    """A PostgreSQL transaction an error has aborted (its COMMIT rolls back)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    info = getattr(dbapi_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    return status is not None and getattr(status, "name", "") == "INERROR"
 
 
 _EXISTS: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
