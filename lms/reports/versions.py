@@ -29,7 +29,7 @@ import secrets
 import weakref
 from typing import Any
 
-from sqlalchemy import BigInteger, String, event, select
+from sqlalchemy import BigInteger, String, event, inspect, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.pool import Pool
@@ -139,6 +139,7 @@ def _failed(conn: Connection, dbapi_connection) -> bool:
 
 
 _EXISTS: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+_AVAILABLE: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 
 
 def _table_exists(conn: Connection, cursor) -> bool:
@@ -188,6 +189,12 @@ def uncommitted_writes() -> bool:
 
 def read_versions() -> dict[str, Any]:
     """{domain: (version, token)} as committed (one small statement); empty when the
-    table has no rows (then nothing may be kept)."""
+    table has no rows, or no table (a database not yet at migration 0019, asked once
+    per process): then nothing may be kept."""
+    engine = db.engine
+    if engine not in _AVAILABLE:
+        _AVAILABLE[engine] = inspect(engine).has_table(DataVersion.__tablename__)
+    if not _AVAILABLE[engine]:
+        return {}
     return {domain: (version, token) for domain, version, token in db.session.execute(
         select(DataVersion.domain, DataVersion.version, DataVersion.token))}
