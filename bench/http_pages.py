@@ -352,6 +352,7 @@ def prepare(database_url: str, secret: str) -> dict:
     from lms.auth.twofactor import enable_known_secret
     from lms.courses.models import Course, Lesson
     from lms.extensions import db
+    from lms.learning.eligibility import officials_only
     from lms.learning.models import Completion
 
     app = create_app({"LMS_ENV": "production", "SECRET_KEY": secret,
@@ -375,7 +376,10 @@ def prepare(database_url: str, secret: str) -> dict:
         course = max(courses, key=lambda c: (len(lessons.get(c.id, [])), c.slug))
         size, lesson = max(lessons[course.id])
         code = db.session.scalar(select(Completion.code).order_by(Completion.id).limit(1))
-        quizzes = [{"slug": c.slug, "answers": answers_body(c.quiz)} for c in courses if c.quiz]
+        # The quizzes a citizen may take (the officials-only courses' are closed to them)
+        # and that open on the page (a timed quiz waits for its start button).
+        quizzes = [{"slug": c.slug, "answers": answers_body(c.quiz)} for c in courses
+                   if c.quiz and not officials_only(c) and not c.quiz_time_limit_minutes]
         return {"course": course.slug, "lesson": lesson, "lessons": len(lessons[course.id]),
                 "lesson_kb": size / 1024, "code": code, "quizzes": quizzes}
 

@@ -113,6 +113,11 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
                                                             "80")),
         "LMS_TARGET_PERCENT_BY_LEVEL": _targets_by_level(
             os.environ.get("LMS_TARGET_PERCENT_BY_LEVEL", "")),
+        # Anonymous course pages are kept rendered per process; each process asks the
+        # database whether a course changed at most once this many seconds (0: on every
+        # request). `courses sync` in another process shows after at most this long.
+        "LMS_CONTENT_CHECK_SECONDS": float(os.environ.get("LMS_CONTENT_CHECK_SECONDS",
+                                                          "5" if production else "0")),
         # A long quiz must not lose its answers to an expired CSRF token.
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("LMS_CSRF_TIME_LIMIT", str(8 * 3600))),
         "BABEL_DEFAULT_LOCALE": "vi",

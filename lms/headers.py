@@ -26,20 +26,27 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def register_security_headers(app: Flask) -> None:
+    defaults = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        # Activation links carry a secret in the path: never send it to another site.
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config["SESSION_COOKIE_SECURE"]:
+        defaults.append(("Strict-Transport-Security", "max-age=31536000"))
+
     @app.after_request
     def set_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        # Activation links carry a secret in the path: never send it to another site.
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        # A response's own value wins (e.g. a course's SVG file has its own policy).
+        present = {name.lower() for name, _value in headers}
+        headers.extend([(name, value) for name, value in defaults
+                        if name.lower() not in present])
         if app.config["LMS_SERVER_NAME"]:
             headers["X-LMS-Server"] = app.config["LMS_SERVER_NAME"]  # which one answered
-        if app.config["SESSION_COOKIE_SECURE"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # Personal pages must not stay in a shared computer's cache.
         if request.endpoint != "static" and (
                 current_user.is_authenticated or request.path.startswith(("/activate/",

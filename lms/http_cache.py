@@ -5,26 +5,28 @@ Anonymous pages (home, catalogue, course, lesson) carry an ``ETag`` and a
 the same page, without querying the lessons or rendering the template. The ETag
 covers everything the page is made of:
 
-- the data shown: the course's content hash and sync time (``courses sync`` sets
-  ``synced_at`` whenever it changes a course), or the catalogue's version;
+- the data shown: the catalogue's version (``courses sync`` stamps every course it
+  changes; lms/courses/logic.catalogue_version, asked of the database at most once
+  every LMS_CONTENT_CHECK_SECONDS per process);
 - the release: a digest of the code, templates, translations and static files, and
   the settings printed on pages;
 - the language (chosen in the session; hence ``Vary: Cookie``);
-- the session's CSRF token (every page's language switch posts it), and the half of
+- for a page holding a form, the session's CSRF token and the half of
   WTF_CSRF_TIME_LIMIT we are in, so that a revalidated page never holds a token
   older than the limit or from another session.
 
-Because of that token the page is the browser's own: ``Cache-Control: private,
-no-cache`` (store it, but ask before each use). Signed-in pages never get a
-validator and keep ``no-store`` (lms/headers.py); nor does a page showing a flashed
-message.
+The learner pages hold no form: the header's language switch posts without a token
+(lms/main/views.set_language). So a kept page is the same for everyone: it is sent as
+it was kept, without reading the session's token or setting a cookie.
+``Cache-Control: private, no-cache`` (store it, but ask before each use). Signed-in
+pages never get a validator and keep ``no-store`` (lms/headers.py); nor does a page
+showing a flashed message.
 
 A page that has to be sent is rendered once and kept (per process, a bounded LRU)
-under the same data, release and language, with a placeholder where the CSRF token
-goes; each request only puts its own token in. So an anonymous page costs one small
-query (the course row, or the catalogue's version) whether or not the browser had it.
-Whatever an anonymous page shows must therefore come from what its key holds: the
-URL, the language, the release and the ``parts`` its view passes.
+under the same data, release and language, with a placeholder where a CSRF token
+goes; a page with one gets each request's own token put in. Whatever an anonymous
+page shows must therefore come from what its key holds: the URL, the language, the
+release and the ``parts`` its view passes.
 
 Static files: ``url_for('static', filename=...)`` adds ``?v=<content hash>``; a
 request whose ``v`` is the file's current hash is cached for a year, ``immutable``;
@@ -170,6 +172,8 @@ class PageCache:
     def __init__(self, entries: int = PAGE_CACHE_ENTRIES, size: int = PAGE_CACHE_BYTES):
         self.entries, self.size, self.used = entries, size, 0
         self.pages: OrderedDict[tuple, str] = OrderedDict()
+        # A kept page's body, headers and validators once sent (lms.http_cache._send_kept).
+        self.prepared: dict[tuple, tuple] = {}
         self.lock = threading.Lock()
 
     def get(self, key: tuple) -> str | None:
@@ -184,16 +188,19 @@ class PageCache:
             return
         with self.lock:
             old = self.pages.pop(key, None)
+            self.prepared.pop(key, None)
             self.used -= len(old) if old is not None else 0
             self.pages[key] = page
             self.used += len(page)
             while len(self.pages) > self.entries or self.used > self.size:
-                _key, dropped = self.pages.popitem(last=False)
+                dropped_key, dropped = self.pages.popitem(last=False)
+                self.prepared.pop(dropped_key, None)
                 self.used -= len(dropped)
 
     def clear(self) -> None:
         with self.lock:
             self.pages.clear()
+            self.prepared.clear()
             self.used = 0
 
 
@@ -210,16 +217,17 @@ def csrf_placeholder_context() -> dict[str, Any]:
     return {}
 
 
-def _render_to_keep(key: tuple, render: Callable[[], Any]) -> Response:
+def _render_to_keep(key: tuple, render: Callable[[], Any]) -> tuple[Response, bool]:
     """``render()`` with the placeholder for the token, kept when it is a 200 page;
-    the response returned carries this request's token."""
+    the response returned carries this request's token. The flag says whether the
+    page holds a token (is personal to a session)."""
     g.lms_csrf_placeholder = True
     try:
         response = make_response(render())
     finally:
         g.pop("lms_csrf_placeholder", None)
     if response.is_streamed or response.mimetype != "text/html":
-        return response
+        return response, True
     page = response.get_data(as_text=True)
     # A token written otherwise than by the template global (a form's hidden_tag())
     # is this session's: such a page is not kept.
@@ -227,41 +235,68 @@ def _render_to_keep(key: tuple, render: Callable[[], Any]) -> Response:
     if (response.status_code == 200 and "_flashes" not in session
             and not (real_token and real_token in page)):
         page_cache().put(key, page)
-    response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
-    return response
+    personal = CSRF_PLACEHOLDER in page
+    if personal:
+        response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
+    return response, personal
 
 
-def anonymous_page(parts: Iterable[Any], modified: datetime | None,
+def _send_kept(key: tuple, page: str, parts: tuple[Any, ...],
+               modified: datetime | None) -> Response:
+    """A kept page the same for every visitor, or 304: its body and validators are
+    worked out once, when it is first sent."""
+    prepared = page_cache().prepared.get(key)
+    if prepared is None:
+        etag, last_modified = _validators(parts, modified, ("", None))
+        stamped = _stamp(Response(page, mimetype="text/html"), etag, last_modified)
+        prepared = (stamped.get_data(), list(stamped.headers.items()), etag, last_modified)
+        page_cache().prepared[key] = prepared
+    body, headers, etag, last_modified = prepared
+    if _not_modified(etag, last_modified):
+        return _stamp(Response(status=304), etag, last_modified)
+    return Response(body, headers=headers)
+
+
+def anonymous_page(version: Callable[[], tuple[Iterable[Any], datetime | None]],
                    render: Callable[[], Any]) -> Response:
     """``render()``'s response, a kept copy of it, or 304 when the browser's copy is
     current.
 
-    ``parts`` identify the data the page shows (e.g. the course's content hash);
-    ``modified`` is when that data last changed. Signed-in users always get
-    ``render()`` as it is (their pages are personal, never cached nor kept).
+    ``version()`` gives ``(parts, modified)``: what identifies the data the page shows
+    (e.g. the catalogue's version) and when that data last changed; it is asked only
+    for a page that may be kept. Signed-in users always get ``render()`` as it is
+    (their pages are personal, never cached nor kept).
+
+    A kept page with no form of its own (the header's language switch needs no token)
+    is the same for every visitor: it is sent as it was kept, touching neither the
+    session nor the database. One with a form gets this session's CSRF token.
     """
     if not _cacheable():
         return make_response(render())
     from lms import select_locale
 
+    parts, modified = version()
     parts = tuple(parts)
+    key = (request.endpoint, request.full_path, select_locale(), release()[0], parts)
+    page = page_cache().get(key)
+    if page is not None and CSRF_PLACEHOLDER not in page:
+        return _send_kept(key, page, parts, modified)
     csrf = _csrf_part()
-    if csrf is not None:
+    if page is not None and csrf is not None:
         etag, last_modified = _validators(parts, modified, csrf)
         if _not_modified(etag, last_modified):
             return _stamp(Response(status=304), etag, last_modified)
-    key = (request.endpoint, request.full_path, select_locale(), release()[0], parts)
-    page = page_cache().get(key)
     if page is None:
-        response = _render_to_keep(key, render)
+        response, personal = _render_to_keep(key, render)
     else:
         response = Response(page.replace(CSRF_PLACEHOLDER, generate_csrf()),
                             mimetype="text/html")
+        personal = True
     if response.status_code != 200 or not _cacheable():
         return response
     # This request may have started the session's CSRF token: the ETag includes it.
-    csrf = _csrf_part()
-    if csrf is None:  # a page without the language form (none today)
+    csrf = _csrf_part() if personal else ("", None)
+    if csrf is None:
         return response
     etag, last_modified = _validators(parts, modified, csrf)
     return _stamp(response, etag, last_modified)

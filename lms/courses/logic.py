@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
-from flask import abort
+from flask import abort, current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
@@ -31,13 +32,33 @@ def catalogue(audience: str | None = None, query: str | None = None,
     return list(db.session.scalars(statement))
 
 
+CATALOGUE_VERSION = "lms_catalogue_version"
+
+
 def catalogue_version() -> tuple[tuple[int, str], datetime | None]:
-    """What the catalogue's validators depend on: how many course rows there are and
-    when `courses sync` last changed one (it stamps every course it creates, updates
-    or unpublishes), and that time."""
+    """What anonymous course pages depend on: how many course rows there are and when
+    `courses sync` last changed one (it stamps every course it creates, updates or
+    unpublishes), and that time.
+
+    Asked of the database at most once every LMS_CONTENT_CHECK_SECONDS per process
+    (a sync in this process forgets the answer at once)."""
+    app = current_app._get_current_object()
+    now = time.monotonic()
+    known = app.extensions.get(CATALOGUE_VERSION)
+    if known is not None and now < known[0]:
+        return known[1]
     count, latest = db.session.execute(
         select(func.count(Course.id), func.max(Course.synced_at))).one()
-    return (count, str(latest)), latest
+    version = (count, str(latest)), latest
+    seconds = app.config["LMS_CONTENT_CHECK_SECONDS"]
+    if seconds > 0:
+        app.extensions[CATALOGUE_VERSION] = (now + seconds, version)
+    return version
+
+
+def forget_catalogue_version() -> None:
+    """After a sync: the next page asks the database again."""
+    current_app.extensions.pop(CATALOGUE_VERSION, None)
 
 
 def published_course_or_404(slug: str) -> Course:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lms.courses.loader import CheckResult, CourseSource, check_courses
+from lms.courses.logic import forget_catalogue_version
 from lms.courses.models import Course, Lesson
 from lms.courses.rendering import render_markdown
 from lms.extensions import db
@@ -64,6 +65,8 @@ def sync_courses(root: Path) -> SyncReport:
             course.synced_at = stamp  # the catalogue changes: so do its validators
             report.unpublished.append(course.slug)
     db.session.flush()
+    if report.created or report.updated or report.unpublished:
+        forget_catalogue_version()
     return report
 
 

@@ -17,7 +17,6 @@ bp = Blueprint("courses", __name__, url_prefix="/courses")
 def catalogue():
     audience = request.args.get("audience", "")
     query = request.args.get("q", "")[:200]
-    parts, modified = logic.catalogue_version()
 
     def render():
         courses = logic.catalogue(audience if audience in AUDIENCES else None, query)
@@ -25,26 +24,28 @@ def catalogue():
             "courses/catalogue.html", courses=courses, audience=audience, query=query
         )
 
-    return anonymous_page(parts, modified, render)
+    return anonymous_page(logic.catalogue_version, render)
+
+
+# A course page and a lesson page, when kept for anonymous visitors, depend on the
+# catalogue's version (any course changed by `courses sync` moves it) and on the URL:
+# a kept page is sent without reading the course.
 
 
 @bp.get("/<slug>")
 def course(slug: str):
-    course = logic.published_course_or_404(slug)
-
     def render():
+        course = logic.published_course_or_404(slug)
         progress = course_progress(current_user, course)
         return render_template("courses/course.html", course=course, progress=progress)
 
-    return anonymous_page((course.id, course.content_hash, course.synced_at),
-                          course.synced_at, render)
+    return anonymous_page(logic.catalogue_version, render)
 
 
 @bp.get("/<slug>/lessons/<lesson_slug>")
 def lesson(slug: str, lesson_slug: str):
-    course = logic.published_course_or_404(slug)
-
     def render():
+        course = logic.published_course_or_404(slug)
         lesson = logic.lesson_with_html_or_404(course, lesson_slug)
         previous, following = logic.neighbours(course, lesson)
         progress = course_progress(current_user, course)
@@ -57,8 +58,7 @@ def lesson(slug: str, lesson_slug: str):
             progress=progress,
         )
 
-    return anonymous_page((course.id, course.content_hash, course.synced_at, lesson_slug),
-                          course.synced_at, render)
+    return anonymous_page(logic.catalogue_version, render)
 
 
 @bp.get("/<slug>/files/<path:filename>")

@@ -20,7 +20,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from lms.courses.logic import catalogue, catalogue_version
-from lms.extensions import limiter
+from lms.extensions import csrf, limiter
 from lms.http_cache import anonymous_page, register_http_caching
 from lms.util.urls import is_safe_next
 
@@ -48,15 +48,29 @@ def refuse_nul_characters():
 
 @bp.get("/")
 def index():
-    parts, modified = catalogue_version()
-    return anonymous_page(parts, modified, lambda: render_template(
+    return anonymous_page(catalogue_version, lambda: render_template(
         "main/index.html", courses=catalogue(limit=6)))
 
 
+def _from_another_site() -> bool:
+    """Whether the browser says this request was started by another site's page
+    (Fetch Metadata, else the Origin header). Browsers that send neither are trusted."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is not None and origin != request.host_url.rstrip("/")
+
+
 @bp.post("/lang")
+@csrf.exempt
 def set_language():
+    """The language switch in every page's header. It carries no CSRF token, so that
+    an anonymous page holds nothing of one visitor's and can be sent as it was kept
+    (lms/http_cache.py): the language is a display preference, and a switch started
+    by another site is ignored all the same."""
     lang = request.form.get("lang", "")
-    if lang in current_app.config["LMS_LANGUAGES"]:
+    if lang in current_app.config["LMS_LANGUAGES"] and not _from_another_site():
         session["lang"] = lang
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else "/")
