@@ -27,7 +27,10 @@ from flask import Flask, current_app
 from lms.learning.evidence import counted_statuses
 from lms.org.history import UnitHistory
 from lms.org.models import Unit
+from lms.reports import frozen
+from lms.reports.frozen import RowDifference
 from lms.reports.indicator import ComplianceReport, compliance_reports
+from lms.reports.models import FrozenReport
 from lms.reports.versions import read_versions, uncommitted_writes
 from lms.util.time import local_today
 
@@ -41,22 +44,24 @@ class ReportCache:
 
     def __init__(self, entries: int = REPORT_CACHE_ENTRIES, rows: int = REPORT_CACHE_ROWS):
         self.entries, self.rows, self.used = entries, rows, 0
-        self.kept: OrderedDict[tuple, list[ComplianceReport]] = OrderedDict()
+        self.kept: OrderedDict[tuple, Any] = OrderedDict()
         self.history: tuple[Any, UnitHistory] | None = None  # (units version, history)
         self.lock = threading.Lock()
 
     @staticmethod
-    def _size(reports: list[ComplianceReport]) -> int:
-        return sum(len(report.rows) for report in reports)
+    def _size(kept: Any) -> int:
+        if isinstance(kept, dict):  # a freeze's differences, by row
+            return len(kept) + 1
+        return sum(len(report.rows) for report in kept)
 
-    def get(self, key: tuple) -> list[ComplianceReport] | None:
+    def get(self, key: tuple) -> Any:
         with self.lock:
             reports = self.kept.get(key)
             if reports is not None:
                 self.kept.move_to_end(key)
             return reports
 
-    def put(self, key: tuple, reports: list[ComplianceReport]) -> None:
+    def put(self, key: tuple, reports: Any) -> None:
         size = self._size(reports)
         if size > self.rows // 4:
             return
@@ -120,6 +125,26 @@ def cached_compliance_reports(scope: Unit | None, dates: list[date], cycle: str 
                                      evidence=evidence)
         cache.put(key, reports)
     return reports
+
+
+def cached_differences(record: FrozenReport, today: date | None = None
+                       ) -> dict[str, RowDifference]:
+    """lms.reports.frozen.differences (a freeze against the live report, official by
+    official), kept while the data is unchanged: a frozen unit's page would otherwise
+    compute its live report anew on every request."""
+    today = today or local_today()
+    versions = read_versions()
+    if "reports" not in versions or uncommitted_writes():
+        return frozen.differences(record, today)
+    cache = report_cache()
+    # A freeze never changes: its id and time name it.
+    key = ("differences", record.id, record.frozen_at, today, _settings(),
+           versions["reports"])
+    kept = cache.get(key)
+    if kept is None:
+        kept = frozen.differences(record, today)
+        cache.put(key, kept)
+    return kept
 
 
 def cached_compliance_report(scope: Unit | None, as_of: date, cycle: str = "all",

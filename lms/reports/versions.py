@@ -29,6 +29,7 @@ import secrets
 import weakref
 from typing import Any
 
+from flask import g, has_app_context
 from sqlalchemy import BigInteger, String, event, inspect, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,6 +47,7 @@ REPORT_TABLES = UNITS_TABLES | frozenset({
 DOMAINS: dict[str, frozenset[str]] = {"reports": REPORT_TABLES, "units": UNITS_TABLES}
 
 _PENDING = "lms_data_versions_pending"  # connection.info: domains written, not yet bumped
+_MEMO = "_lms_data_versions"  # g: the versions this request read
 # The target of a write, wherever it stands in the statement (after a WITH, too).
 _WRITE_TARGET = re.compile(
     r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|"
@@ -106,6 +108,7 @@ def _note_writes(conn: Connection, cursor, statement: str, _parameters, context,
 
 @event.listens_for(Engine, "commit")
 def _bump_before_commit(conn: Connection) -> None:
+    _forget_memo()
     domains = conn.info.pop(_PENDING, None)
     if domains:
         _run_bump(conn, domains)
@@ -164,6 +167,7 @@ def _table_exists(conn: Connection, cursor) -> bool:
 
 @event.listens_for(Engine, "rollback")
 def _forget_on_rollback(conn: Connection) -> None:
+    _forget_memo()
     conn.info.pop(_PENDING, None)
 
 
@@ -190,7 +194,25 @@ def uncommitted_writes() -> bool:
 def read_versions() -> dict[str, Any]:
     """{domain: (version, token)} as committed (one small statement); empty when the
     table has no rows, or no table (a database not yet at migration 0019, asked once
-    per process): then nothing may be kept."""
+    per process): then nothing may be kept.
+
+    Read once per request (remembered in ``g`` until this thread commits or rolls
+    back), however many kept things the request uses."""
+    memo = g.get(_MEMO) if has_app_context() else None
+    if memo is not None:
+        return memo
+    versions = _read_versions()
+    if has_app_context():
+        setattr(g, _MEMO, versions)
+    return versions
+
+
+def _forget_memo() -> None:
+    if has_app_context():
+        g.pop(_MEMO, None)
+
+
+def _read_versions() -> dict[str, Any]:
     engine = db.engine
     if engine not in _AVAILABLE:
         _AVAILABLE[engine] = inspect(engine).has_table(DataVersion.__tablename__)

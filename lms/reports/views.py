@@ -31,7 +31,11 @@ from lms.org.labels import level_names
 from lms.org.logic import is_within
 from lms.org.models import LEVELS, Unit
 from lms.reports import charts, exports, frozen, tokens
-from lms.reports.cache import cached_compliance_report, cached_compliance_reports
+from lms.reports.cache import (
+    cached_compliance_report,
+    cached_compliance_reports,
+    cached_differences,
+)
 from lms.reports.forms import FreezeForm
 from lms.reports.indicator import (
     DECLARED_WARNING_PERCENT,
@@ -96,7 +100,7 @@ def compliance():
         [(r.unit_name, r.percent_trained, f"{r.officials_trained}/{r.officials_total}")
          for r in child_rows], float(target_for(req.unit.level)))
     freeze_record = frozen.latest_freeze(req.unit, req.as_of, req.cycle, req.structure)
-    changes = frozen.differences(freeze_record) if freeze_record is not None else {}
+    changes = cached_differences(freeze_record) if freeze_record is not None else {}
     # Two levels below the unit, or one when two would make the page a long list
     # (a province of districts and communes): the deeper rows are a click away.
     depth = 2 if sum(1 for row in report.rows if row.depth <= 2) <= ROWS_SHOWN else 1

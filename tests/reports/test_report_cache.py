@@ -240,3 +240,22 @@ def test_bulk_writes_change_the_version_and_other_tables_do_not(reader):
     db.session.commit()
     assert read_versions()["reports"] != before["reports"]
     assert set(read_versions()) == set(DOMAINS)
+
+
+def test_a_frozen_units_page_keeps_its_differences_until_the_data_changes(reader):
+    complete_basics("A1")
+    response = reader.post("/reports/freeze", data={
+        "unit": "X1", "as_of": "2026-06-30", "cycle": "all", "structure": "as-of",
+        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', reader.get(
+            "/reports?unit=X1&as_of=2026-06-30").get_data(as_text=True)).group(1)})
+    assert response.status_code == 302
+    url = "/reports?unit=X1&as_of=2026-06-30"
+    with counted_statements() as first:
+        assert "trùng với số đã chốt" in reader.get(url).get_data(as_text=True)
+    with counted_statements() as second:
+        assert "trùng với số đã chốt" in reader.get(url).get_data(as_text=True)
+    assert len(second) < len(first)
+    assert not any("completions" in s for s in second)  # neither report nor differences
+    complete_basics("A2", date(2026, 6, 1))
+    changed = reader.get(url).get_data(as_text=True)
+    assert "+1 đã bồi dưỡng: hoàn thành trực tuyến ghi nhận sau khi chốt" in changed
