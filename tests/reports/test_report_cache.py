@@ -259,3 +259,14 @@ def test_a_frozen_units_page_keeps_its_differences_until_the_data_changes(reader
     complete_basics("A2", date(2026, 6, 1))
     changed = reader.get(url).get_data(as_text=True)
     assert "+1 đã bồi dưỡng: hoàn thành trực tuyến ghi nhận sau khi chốt" in changed
+
+
+def test_a_writer_bypassing_sqlalchemy_bumps_by_hand(reader):
+    from lms.reports.versions import bump
+
+    before = read_versions()
+    db.session.rollback()
+    bump("units")  # e.g. a COPY loader on the session's connection
+    db.session.commit()
+    after = read_versions()
+    assert after["units"] != before["units"] and after["reports"] == before["reports"]
