@@ -181,7 +181,11 @@ def _forget_on_checkin(_dbapi_connection, record) -> None:
 def bump(*domains: str) -> None:
     """For a writer that bypasses SQLAlchemy (COPY): the domains change with the
     session's transaction."""
-    db.session.connection().info.setdefault(_PENDING, set()).update(domains or DOMAINS)
+    named = set(domains or DOMAINS)
+    # A domain's tables are read by every domain sharing them (units: reports too).
+    touched = {other for name in named for other, tables in DOMAINS.items()
+               if tables & DOMAINS[name]}
+    db.session.connection().info.setdefault(_PENDING, set()).update(touched)
 
 
 def uncommitted_writes() -> bool:
