@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms.config import PROJECT_ROOT, ConfigError, load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.headers import register_security_headers
+from lms.util.i18n import install_template_gettext
 from lms.util.time import local_time_text
 
 
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         locale_selector=select_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    install_template_gettext(app)
 
     # Import models so that metadata (and Alembic autogenerate) sees every table.
     from lms import models  # noqa: F401
