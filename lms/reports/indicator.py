@@ -155,6 +155,54 @@ def _done_flags(courses: list[Course], dates: list[date], cycle: str, officials)
     return online.subquery("done_online"), external.subquery("done_external")
 
 
+def _bits_or(value) -> ColumnElement[int]:
+    """Bitwise OR over a group: PostgreSQL's bit_or; elsewhere the sum of the distinct
+    values, the same number when every value is 0 or one bit."""
+    if db.engine.dialect.name == "postgresql":
+        return func.bit_or(value)
+    return func.sum(value.distinct())
+
+
+def _held_masks(courses: list[Course], as_of: date, cycle: str, evidence: bool, officials):
+    """One date's holdings as two grouped reads, each a bit mask (bit i: ``courses[i]``)
+    per key: online completions valid on ``as_of`` by account (``held``), counted
+    classroom records valid on it by official (``held``; with ``evidence`` also
+    ``verified``: the verified ones). One aggregate per key, not one per course: a
+    national report groups ~10 million completions by ~2 million accounts."""
+
+    def bits(table, extra=None) -> ColumnElement[int]:
+        whens = []
+        for i, course in enumerate(courses):
+            valid = and_(table.course_id == course.id,
+                         table.completed_on >= window_start(course, as_of, cycle))
+            whens.append((valid if extra is None else and_(valid, extra),
+                          literal(1 << i, BigInteger)))
+        return _bits_or(case(*whens, else_=literal(0, BigInteger)))
+
+    ids = [c.id for c in courses]
+    online = (select(Completion.user_id.label("key"), bits(Completion).label("held"))
+              .where(Completion.course_id.in_(ids), Completion.completed_on <= as_of)
+              .group_by(Completion.user_id))
+    columns = [ExternalTraining.official_id.label("key"), bits(ExternalTraining).label("held")]
+    if evidence:
+        columns.append(bits(ExternalTraining, ExternalTraining.status == "verified")
+                       .label("verified"))
+    external = (select(*columns)
+                .where(ExternalTraining.course_id.in_(ids),
+                       ExternalTraining.completed_on <= as_of,
+                       _counted_status(ExternalTraining.status))
+                .group_by(ExternalTraining.official_id))
+    if officials is not None:
+        online = online.where(Completion.user_id.in_(
+            select(Official.user_id).where(Official.id.in_(officials))))
+        external = external.where(ExternalTraining.official_id.in_(officials))
+    return online.subquery("held_online"), external.subquery("held_external")
+
+
+def _has_bit(column, i: int) -> ColumnElement[bool]:
+    return func.coalesce(column, 0).op("&")(literal(1 << i, BigInteger)) != 0
+
+
 def _held_on(done, k: int, as_of: date, course: Course, cycle: str) -> ColumnElement[bool]:
     def held(sub) -> ColumnElement[bool]:
         if _windowless(course, cycle):
@@ -233,7 +281,8 @@ _MASK = _VERIFIED - 1
 
 
 def _rests_on(courses: list[Course], required: dict[int, ColumnElement[bool]],
-              trained: ColumnElement[bool], as_of: date, cycle: str) -> ColumnElement[int]:
+              trained: ColumnElement[bool], as_of: date, cycle: str,
+              done=None) -> ColumnElement[int]:
     """0 for an untrained official; for a trained one 1, plus _DECLARED if some required
     course is held only through a declared classroom record (no valid online
     completion, no valid verified record), else plus _VERIFIED if some required course
@@ -241,11 +290,18 @@ def _rests_on(courses: list[Course], required: dict[int, ColumnElement[bool]],
 
     One CASE, so ``trained`` is evaluated once per official; the category's probes run
     for trained officials only. As they hold every required course, "not online and no
-    verified record" leaves a declared one: two probes a course at most.
+    verified record" leaves a declared one: two probes a course at most. With ``done``
+    (``_held_masks(..., evidence=True)``) the flags are read from its masks instead.
     """
-    not_online = {c.id: not_(_holds_online(c, as_of, cycle)) for c in courses}
-    verified = {c.id: _holds_external(c, as_of, cycle, ExternalTraining.status == "verified")
-                for c in courses}
+    if done is None:
+        not_online = {c.id: not_(_holds_online(c, as_of, cycle)) for c in courses}
+        verified = {c.id: _holds_external(c, as_of, cycle,
+                                          ExternalTraining.status == "verified")
+                    for c in courses}
+    else:
+        online, external = done
+        not_online = {c.id: not_(_has_bit(online.c.held, i)) for i, c in enumerate(courses)}
+        verified = {c.id: _has_bit(external.c.verified, i) for i, c in enumerate(courses)}
     only_verified = or_(*[and_(required[c.id], not_online[c.id], verified[c.id])
                           for c in courses])
     whens = []
@@ -257,15 +313,36 @@ def _rests_on(courses: list[Course], required: dict[int, ColumnElement[bool]],
                 else_=literal(0, BigInteger))
 
 
+def _one_date_way(whole: bool) -> str:
+    """How one date is read: "probes" per official or "grouped" reads joined to the
+    periods (``whole``: the report covers every unit of the database).
+
+    Probes (an ``EXISTS`` per required course into the covering indexes) cost what
+    the scope's officials cost: a province of 100,000 in a national database reads
+    its own index ranges only. They are SQLite's way everywhere. On PostgreSQL they
+    are correlated sub-plans, which never run in parallel workers: the national report
+    was 2 million probes in a row on one core (25 s). For the whole database the
+    holdings come instead from two grouped reads (``_held_masks``: completions by
+    account, classroom records by official, one bit mask each), hash-joined to the
+    periods and summed per unit: one pass over each table, the completions' in
+    parallel workers (docs/scaling.md). A subtree keeps the probes: the grouped reads
+    would pass over the whole country's records for it. Both ways give the same
+    counts (tests/reports/conftest.py runs both for every one-date report there).
+    """
+    return "grouped" if whole and db.engine.dialect.name == "postgresql" else "probes"
+
+
 def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int] | None = None,
-                history: UnitHistory | None = None, evidence: bool = False
-                ) -> dict[int, list[tuple[int, ...]]]:
+                history: UnitHistory | None = None, evidence: bool = False,
+                way: str | None = None) -> dict[int, list[tuple[int, ...]]]:
     """{unit_id: [(total, trained, no_requirement) for each date]}: the officials whose
     period on each date places them in that unit (``unit_ids``: only those units).
 
     ``evidence`` (one date only: the report page and its exports) adds to each tuple how
     many of the trained rest on declared and on verified classroom records, in the same
     pass: the plain indicator's statement is unchanged without it.
+
+    ``way`` chooses how a single date is read (default: _one_date_way(...)).
     """
     if cycle not in CYCLES:
         raise ValueError(f"cycle must be one of {CYCLES}")
@@ -275,22 +352,38 @@ def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int]
     courses = courses_with_rules()
     result: dict[int, list[tuple[int, ...]]] = {}
     if len(dates) == 1 or not courses:
-        # One date (the report): EXISTS probes per required course are fastest.
+        # One date (the report): see _one_date_way for the two ways of reading it.
+        way = _one_date_way(unit_ids is None) if way is None else way
         for k, as_of in enumerate(dates):
             required = _required(courses, history, as_of)
             any_required = or_(*required.values()) if courses else literal(False)
-            trained = _trained_exists(courses, required, as_of, cycle)
-            if evidence and courses:
-                counted = func.sum(_rests_on(courses, required, trained, as_of, cycle))
-            else:
-                counted = func.sum(case((trained, 1), else_=0))
             statement = (
-                select(OfficialPeriod.unit_id, func.count(), counted,
-                       func.sum(case((not_(any_required), 1), else_=0)))
+                select(OfficialPeriod.unit_id, func.count())
+                .select_from(OfficialPeriod)
                 .join(Official, Official.id == OfficialPeriod.official_id)
                 .where(_counted_on(as_of), _in_units(unit_ids))
                 .group_by(OfficialPeriod.unit_id)
             )
+            done = None
+            if way == "grouped" and courses and len(courses) < 63:
+                officials = None if unit_ids is None else select(
+                    OfficialPeriod.official_id).where(_counted_on(as_of), _in_units(unit_ids))
+                done = _held_masks(courses, as_of, cycle, evidence, officials)
+                online, external = done
+                statement = (statement
+                             .outerjoin(online, online.c.key == Official.user_id)
+                             .outerjoin(external, external.c.key == OfficialPeriod.official_id))
+                trained = and_(or_(*required.values()), *[
+                    or_(not_(required[c.id]), _has_bit(online.c.held, i),
+                        _has_bit(external.c.held, i)) for i, c in enumerate(courses)])
+            else:
+                trained = _trained_exists(courses, required, as_of, cycle)
+            if evidence and courses:
+                counted = func.sum(_rests_on(courses, required, trained, as_of, cycle, done))
+            else:
+                counted = func.sum(case((trained, 1), else_=0))
+            statement = statement.add_columns(
+                counted, func.sum(case((not_(any_required), 1), else_=0)))
             empty = (0, 0, 0, 0, 0) if evidence else (0, 0, 0)
             for row in db.session.execute(statement):
                 per_date = result.setdefault(row[0], [empty] * len(dates))

@@ -64,3 +64,24 @@ def roster(*rows):
     load_roster([[code, f"Cán bộ {code}", unit, "công chức", "", "có" if leader else "",
                   "x" if it else "", "", "", status, left_on]
                  for code, unit, leader, it, status, left_on in rows], today=date(2026, 1, 1))
+
+
+@pytest.fixture(autouse=True)
+def every_way_agrees(monkeypatch):
+    """Every one-date count these tests make is read both ways the indicator knows
+    (lms.reports.indicator._one_date_way: probes per official, and grouped reads
+    joined to the periods, PostgreSQL's for a report of every unit), and the two must
+    give the same counts; the report goes on with the way the database would use."""
+    from lms.reports import indicator
+
+    original = indicator.unit_counts
+
+    def checked(dates, *args, way=None, **kwargs):
+        if len(dates) != 1 or way is not None:
+            return original(dates, *args, way=way, **kwargs)
+        counts = {w: original(dates, *args, way=w, **kwargs) for w in ("probes", "grouped")}
+        assert counts["grouped"] == counts["probes"], "grouped reads and probes disagree"
+        unit_ids = kwargs.get("unit_ids", args[1] if len(args) > 1 else None)
+        return counts[indicator._one_date_way(unit_ids is None)]
+
+    monkeypatch.setattr(indicator, "unit_counts", checked)
