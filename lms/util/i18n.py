@@ -37,7 +37,11 @@ def request_translations():
 
 
 def install_template_gettext(app) -> None:
-    """Templates' ``_``, ``gettext`` and ``ngettext`` through request_translations."""
+    """Templates' ``_``, ``gettext`` and ``ngettext`` through request_translations;
+    a template rendered with Flask's context gets them bound to the catalogue of the
+    moment it is rendered, so each call is a dictionary lookup."""
+    from jinja2.ext import _make_new_gettext, _make_new_ngettext
+
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: request_translations().ugettext(s),
         ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
@@ -45,3 +49,9 @@ def install_template_gettext(app) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
     )
+
+    @app.context_processor
+    def bound_gettext():
+        translations = request_translations()
+        return {"gettext": _make_new_gettext(translations.ugettext),
+                "ngettext": _make_new_ngettext(translations.ungettext)}
