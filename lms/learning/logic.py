@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -660,9 +660,14 @@ def certificate_by_code(code: str) -> Completion | None:
     code = (code or "").strip().upper()
     if not code:
         return None
-    return db.session.scalar(
-        select(Completion).where(Completion.code == code)
-        .options(joinedload(Completion.user), joinedload(Completion.course)))
+    return db.session.scalar(_CERTIFICATE_BY_CODE, {"code": code})
+
+
+# Built once: the verification page is public and busy (building and keying the
+# statement with its loader options cost more than running it).
+_CERTIFICATE_BY_CODE = (
+    select(Completion).where(Completion.code == bindparam("code"))
+    .options(joinedload(Completion.user), joinedload(Completion.course)))
 
 
 def external_records(official) -> list[ExternalTraining]:
