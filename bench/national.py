@@ -17,7 +17,9 @@ Bars (issue "Learners at the scale of a province-wide campaign", point 4):
 
 Without --database (or LMS_BENCH_DATABASE_URL) a throwaway PostgreSQL cluster is made in
 a temporary folder with Debian's binaries (run as root, it runs them as `postgres`) and
-removed afterwards; --keep leaves it running and prints its URL for a second look.
+removed afterwards; --keep leaves it running and prints its URL for a second look, and
+`--database URL --reuse` measures the reports and the page again on that loaded country
+(no second ten-minute load; the roster import is not measured again).
 """
 
 from __future__ import annotations
@@ -477,6 +479,25 @@ def measure(url: str, courses_dir: Path, province_path: str) -> bool:
     return ok
 
 
+def reused(url: str, courses_dir: Path) -> str:
+    """A database loaded by an earlier run (--keep): Nghệ An's path, the courses'
+    folder written again for the page's app (the report reads the courses' rules
+    from the database)."""
+    from sqlalchemy import select
+
+    from lms.org.models import Unit
+
+    write_courses(courses_dir)
+    with make_app(url, courses_dir).app_context():
+        from lms.extensions import db
+
+        path = db.session.scalar(select(Unit.path).where(Unit.code == "NA"))
+    if path is None:
+        raise SystemExit("--reuse: this database holds no country (run with --keep first)")
+    log("reusing the loaded country: the roster import is not measured again")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.national")
     parser.add_argument("--database", default=os.environ.get("LMS_BENCH_DATABASE_URL"),
@@ -485,9 +506,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roster", type=int, default=ROSTER_ROWS,
                         help="rows of the timed roster import (the bar is for 100,000)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster running")
+    parser.add_argument("--reuse", action="store_true",
+                        help="--database already holds the country (a run with --keep): "
+                             "measure the reports and the page only")
     parser.add_argument("--explain", type=Path,
                         help="write the plans of the reports' longest statements here")
     args = parser.parse_args(argv)
+    if args.reuse and not args.database:
+        parser.error("--reuse needs --database (the URL a run with --keep printed)")
     print("# == national: synthetic country on PostgreSQL, reports, import, page p95",
           flush=True)
     cluster = None if args.database else Cluster()
@@ -495,16 +521,20 @@ def main(argv: list[str] | None = None) -> int:
     courses_dir = Path(tempfile.mkdtemp(prefix="lms-bench-national-courses-"))
     ok = True
     try:
-        began = time.perf_counter()
-        stats = load_country(url, courses_dir, args.officials)
-        log(f"country loaded in {time.perf_counter() - began:.0f} s: {stats}")
-        imported = import_province(url, courses_dir, args.roster)
-        log(f"Nghệ An imported: {imported['officials']:,} officials")
-        bar = BARS["import_s"]
-        bench(f"national_roster_import_{args.roster // 1000}k_s", imported["import_s"], "s",
-              f"<= {bar:g} s", imported["import_s"] <= bar)
-        ok &= imported["import_s"] <= bar
-        ok &= measure(url, courses_dir, imported["province_path"])
+        if args.reuse:
+            province_path = reused(url, courses_dir)
+        else:
+            began = time.perf_counter()
+            stats = load_country(url, courses_dir, args.officials)
+            log(f"country loaded in {time.perf_counter() - began:.0f} s: {stats}")
+            imported = import_province(url, courses_dir, args.roster)
+            log(f"Nghệ An imported: {imported['officials']:,} officials")
+            bar = BARS["import_s"]
+            bench(f"national_roster_import_{args.roster // 1000}k_s", imported["import_s"],
+                  "s", f"<= {bar:g} s", imported["import_s"] <= bar)
+            ok &= imported["import_s"] <= bar
+            province_path = imported["province_path"]
+        ok &= measure(url, courses_dir, province_path)
         if args.explain:
             args.explain.mkdir(parents=True, exist_ok=True)
             for label, code in (("province", "NA"), ("national", None)):
