@@ -16,6 +16,7 @@ from tests.builders import csv_bytes, make_user
 from tests.reports.conftest import (
     complete,
     courses,  # noqa: F401  (the courses and units fixture)
+    every_way_agrees,  # noqa: F401  (the evidence split read both ways, compared)
     roster,
 )
 
