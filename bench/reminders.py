@@ -29,7 +29,15 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.compliance_report import AS_OF, anon_mb, build_province, log, make_app, peak_mb
+from bench.compliance_report import (
+    AS_OF,
+    HeapPeak,
+    anon_mb,
+    build_province,
+    log,
+    make_app,
+    peak_mb,
+)
 
 DEFAULT_ROWS = 100_000  # the issue's synthetic province
 
@@ -73,30 +81,6 @@ def add_recipients(db_path: Path, courses_dir: Path) -> dict[str, int]:
             ":is_active, :session_version, CURRENT_TIMESTAMP)"), rows)
         db.session.commit()
         return {"managers": len(top), "admins": 1}
-
-
-class HeapPeak:
-    """The run's peak heap (RssAnon), sampled every 20 ms in a thread. VmHWM, the peak
-    of the whole resident set, also counts the database file's pages SQLite maps
-    (mmap_size=256 MB): page cache, shared and reclaimable, and growing with how much of
-    the file a run reads; a PostgreSQL server keeps those in its own process."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self.peak = anon_mb()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._done.wait(0.02):
-            self.peak = max(self.peak, anon_mb())
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
-        self.peak = max(self.peak, anon_mb())
 
 
 def child(db_path: str, courses_dir: str, day: str, fresh: str = "") -> None:
