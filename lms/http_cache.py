@@ -38,9 +38,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +50,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.security import safe_join
 
 from lms.config import PROJECT_ROOT
+from lms.util.lru import BoundedLRU
 
 STATIC_IMMUTABLE_MAX_AGE = 365 * 24 * 3600  # a year: the URL changes with the content
 STATIC_SHORT_MAX_AGE = 300  # an unfingerprinted (or outdated) static URL
@@ -166,42 +165,20 @@ def _stamp(response: Response, etag: str, last_modified: datetime) -> Response:
     return response
 
 
-class PageCache:
+class PageCache(BoundedLRU):
     """Rendered pages by key, at most ``entries`` of them and ``size`` characters."""
 
     def __init__(self, entries: int = PAGE_CACHE_ENTRIES, size: int = PAGE_CACHE_BYTES):
-        self.entries, self.size, self.used = entries, size, 0
-        self.pages: OrderedDict[tuple, str] = OrderedDict()
+        super().__init__(entries, size, len, largest_share=8)
         # A kept page's body, headers and validators once sent (lms.http_cache._send_kept).
         self.prepared: dict[tuple, tuple] = {}
-        self.lock = threading.Lock()
 
-    def get(self, key: tuple) -> str | None:
-        with self.lock:
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
+    @property
+    def pages(self):
+        return self.items
 
-    def put(self, key: tuple, page: str) -> None:
-        if len(page) > self.size // 8:
-            return
-        with self.lock:
-            old = self.pages.pop(key, None)
-            self.prepared.pop(key, None)
-            self.used -= len(old) if old is not None else 0
-            self.pages[key] = page
-            self.used += len(page)
-            while len(self.pages) > self.entries or self.used > self.size:
-                dropped_key, dropped = self.pages.popitem(last=False)
-                self.prepared.pop(dropped_key, None)
-                self.used -= len(dropped)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.pages.clear()
-            self.prepared.clear()
-            self.used = 0
+    def on_drop(self, key) -> None:
+        self.prepared.pop(key, None)
 
 
 def page_cache(app: Flask | None = None) -> PageCache:

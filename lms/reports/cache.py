@@ -17,8 +17,6 @@ Kept reports are shared between requests: callers must not change them.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -32,6 +30,7 @@ from lms.reports.frozen import RowDifference
 from lms.reports.indicator import ComplianceReport, compliance_reports
 from lms.reports.models import FrozenReport
 from lms.reports.versions import read_versions, uncommitted_writes
+from lms.util.lru import BoundedLRU
 from lms.util.time import local_today
 
 REPORT_CACHE_ENTRIES = 64
@@ -39,40 +38,22 @@ REPORT_CACHE_ENTRIES = 64
 REPORT_CACHE_ROWS = 200_000
 
 
-class ReportCache:
+class ReportCache(BoundedLRU):
     """Lists of reports by key, at most ``entries`` of them and ``rows`` rows."""
 
     def __init__(self, entries: int = REPORT_CACHE_ENTRIES, rows: int = REPORT_CACHE_ROWS):
-        self.entries, self.rows, self.used = entries, rows, 0
-        self.kept: OrderedDict[tuple, Any] = OrderedDict()
+        super().__init__(entries, rows, self._size, largest_share=4)
         self.history: tuple[Any, UnitHistory] | None = None  # (units version, history)
-        self.lock = threading.Lock()
+
+    @property
+    def kept(self):
+        return self.items
 
     @staticmethod
     def _size(kept: Any) -> int:
         if isinstance(kept, dict):  # a freeze's differences, by row
             return len(kept) + 1
         return sum(len(report.rows) for report in kept)
-
-    def get(self, key: tuple) -> Any:
-        with self.lock:
-            reports = self.kept.get(key)
-            if reports is not None:
-                self.kept.move_to_end(key)
-            return reports
-
-    def put(self, key: tuple, reports: Any) -> None:
-        size = self._size(reports)
-        if size > self.rows // 4:
-            return
-        with self.lock:
-            old = self.kept.pop(key, None)
-            self.used -= self._size(old) if old is not None else 0
-            self.kept[key] = reports
-            self.used += size
-            while len(self.kept) > self.entries or self.used > self.rows:
-                _key, dropped = self.kept.popitem(last=False)
-                self.used -= self._size(dropped)
 
     def unit_history(self, version: Any) -> UnitHistory:
         """The unit history as of ``version`` of the ``units`` domain."""
@@ -84,10 +65,8 @@ class ReportCache:
         return history
 
     def clear(self) -> None:
-        with self.lock:
-            self.kept.clear()
-            self.used = 0
-            self.history = None
+        super().clear()
+        self.history = None
 
 
 def report_cache(app: Flask | None = None) -> ReportCache:
