@@ -1,4 +1,4 @@
-"""Learner pages over HTTP, served as the README deploys the app, against bare Flask.
+"""Learner pages over HTTP, served as docs/operations.md deploys the app, against bare Flask.
 
 Issue 12 ("Learners at the scale of a province-wide campaign"), points 1 and 6.
 
@@ -402,7 +402,7 @@ def answers_body(quiz: dict) -> str:
 
 class Client:
     """A browser's view of one session over plain HTTP/1.1 on loopback: the session cookie
-    kept by hand (the app marks it Secure, as behind the README's HTTPS proxy)."""
+    kept by hand (the app marks it Secure, as behind the deployed HTTPS proxy)."""
 
     def __init__(self, port: int) -> None:
         self.port, self.cookie = port, ""
@@ -468,7 +468,7 @@ def wait_until_up(port: int, process: subprocess.Popen, path: str) -> None:
 
 
 def gunicorn(target: str, port: int, env: dict) -> subprocess.Popen:
-    """The README's command, with the issue's 2 sync workers."""
+    """The deployed command (docs/operations.md), with the issue's 2 sync workers."""
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--timeout", "120",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target],

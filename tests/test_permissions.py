@@ -553,7 +553,7 @@ MATRIX: list[Row] = [
     Row("/admin/tokens/999999/revoke", "POST", signed_in(403, admin=404)),
     Row("/admin/tokens/{api_token_id}/revoke", "GET", everyone(405)),
 
-    # The reporting system's API: the token's subtree only (errors as README says).
+    # The reporting system's API: the token's subtree only (errors as docs/hr.md says).
     Row("/api/v1/reports/compliance", "GET", api(200)),
     Row("/api/v1/reports/compliance?unit=SNV-TC", "GET", api(200)),
     Row("/api/v1/reports/compliance?unit=X1", "GET", api(404)),
