@@ -44,6 +44,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash
 
 from lms.audit import logic as audit
+from lms.auth.logic import end_sessions
 from lms.auth.models import User
 from lms.extensions import db
 from lms.util.time import utcnow
@@ -378,8 +379,6 @@ def reset(user: User) -> bool:
     """An admin's (or the operator's) reset for someone who lost their phone and codes:
     the second factor is removed and every session of theirs ends; admins and HR
     officers set it up again at their next sign-in. Whether there was one to remove."""
-    from lms.auth.logic import end_sessions
-
     had = record_of(user) is not None
     _remove(user)
     end_sessions(user)
@@ -391,8 +390,6 @@ def reset(user: User) -> bool:
 def _end_other_sessions(user: User) -> None:
     """A factor changed: other sessions and remembered browsers end (ASVS 7.4.3); the
     caller restarts this browser's session with start_session()."""
-    from lms.auth.logic import end_sessions
-
     end_sessions(user)
 
 
