@@ -46,10 +46,13 @@ from lms.util.urls import is_safe_next
 bp = Blueprint("account", __name__)
 log = logging.getLogger("lms.auth")
 
-# What a session that still owes its second factor may open.
+# What a session that still owes its second factor may open: the second step, log
+# out, and the public pages its footer links to (help, privacy notice, certificate
+# check), which anyone may read signed out.
 OPEN_BEFORE_SECOND_FACTOR = frozenset({
     "static", "auth.logout", "main.set_language", "main.health",
     "account.verify_two_factor", "account.setup_two_factor",
+    "main.help", "main.privacy", "learning.verify",
 })
 
 

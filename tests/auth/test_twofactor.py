@@ -439,3 +439,15 @@ def test_the_header_offers_only_what_works_before_the_second_step(app, client, a
     header = header_of(client.get(SETUP).get_data(as_text=True))
     assert re.findall(r'href="([^"]*)"', header) == []
     assert 'action="/logout"' in header
+
+
+def test_the_footers_public_pages_open_before_the_second_step(client, admin):
+    """Help, the privacy notice and the certificate check are public: a session owing
+    its second factor reads them (its footer links there) but nothing personal."""
+    enable_two_factor(admin)
+    password_only(client, "admin@example.vn")
+    for page in ("/help", "/privacy", "/verify"):
+        assert client.get(page).status_code == 200, page
+    for page in ("/my", "/reports", "/admin/audit"):
+        response = client.get(page)
+        assert response.status_code == 302 and VERIFY in response.headers["Location"], page
