@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pyotp
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.extensions import db
@@ -53,15 +54,16 @@ def test_hr_officer_sets_up_two_factor_and_signs_in_with_codes(phone, live_serve
     page.get_by_label("Mã 6 chữ số đang hiện trong ứng dụng").fill(
         app.at(time.time() + 3600))  # an hour ahead: not a code the server takes now
     page.get_by_role("button", name="Bật xác thực hai bước").click()
-    assert page.locator("#code-error").get_by_text("Mã không đúng.").is_visible()
+    # The click starts a navigation: wait for the answer, not for the page it leaves.
+    expect(page.locator("#code-error")).to_contain_text("Mã không đúng.")
     axe_clean(page, findings, "set-up with a wrong code")
 
     typed_at = time.time()
     set_up_code = app.at(typed_at)
     page.get_by_label("Mã 6 chữ số đang hiện trong ứng dụng").fill(set_up_code)
     page.get_by_role("button", name="Bật xác thực hai bước").click()
-    assert page.get_by_role("heading", name="Mã dự phòng").is_visible()
-    assert page.get_by_text("Đã bật xác thực hai bước.").is_visible()
+    expect(page.get_by_role("heading", name="Mã dự phòng")).to_be_visible()
+    expect(page.get_by_text("Đã bật xác thực hai bước.")).to_be_visible()
     codes = page.locator(".recovery-codes code").all_inner_texts()
     assert len(codes) == 10 and len(set(codes)) == 10
     axe_clean(page, findings, "recovery codes")
@@ -81,13 +83,13 @@ def test_hr_officer_sets_up_two_factor_and_signs_in_with_codes(phone, live_serve
     shot(page, "twofactor-code")
     second_step(page, set_up_code)
     assert "/login/two-factor" in page.url
-    assert page.locator("#code-error").get_by_text("Mã không đúng hoặc đã dùng.").is_visible()
+    expect(page.locator("#code-error")).to_contain_text("Mã không đúng hoặc đã dùng.")
     axe_clean(page, findings, "second step with a used code")
 
     # A recovery code (phone left at home): in, told how many are left.
     second_step(page, codes[0].replace("-", " "))
     page.wait_for_url(lambda address: "/two-factor" not in address)
-    assert page.get_by_text("Bạn đã đăng nhập bằng một mã dự phòng; còn 9 mã.").is_visible()
+    expect(page.get_by_text("Bạn đã đăng nhập bằng một mã dự phòng; còn 9 mã.")).to_be_visible()
     assert page.goto(base + "/units/X1").ok and page.url.endswith("/units/X1")
     page.get_by_role("button", name="Đăng xuất").click()
 
@@ -95,7 +97,7 @@ def test_hr_officer_sets_up_two_factor_and_signs_in_with_codes(phone, live_serve
     login(page, base, EMAIL, PASSWORD, second_factor=False)
     assert "/login/two-factor" in page.url
     second_step(page, codes[0])
-    assert page.locator("#code-error").get_by_text("Mã không đúng hoặc đã dùng.").is_visible()
+    expect(page.locator("#code-error")).to_contain_text("Mã không đúng hoặc đã dùng.")
     while int(time.time() // 30) <= int(typed_at // 30):  # the app shows a new code
         time.sleep(0.5)
     second_step(page, app.now())
