@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from lms.extensions import db
 from tests.builders import load_roster, load_units, make_user
 from tests.e2e.conftest import enter_recovery_code, login, set_up_two_factor, shot
@@ -34,14 +36,14 @@ def test_admin_drills_down_to_a_communes_untrained_list(browser, live_server):
                       on_codes=lambda codes_page: shot(codes_page, "journey4-recovery-codes"))
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role(
         "link", name="Báo cáo").click()
-    assert page.get_by_role("heading", name="Bồi dưỡng kỹ năng số: Tỉnh Nghệ An").is_visible()
+    expect(page.get_by_role("heading", name="Bồi dưỡng kỹ năng số: Tỉnh Nghệ An")).to_be_visible()
     shot(page, "journey4-province")
 
     page.get_by_role("link", name="Xã Nghi Lộc").first.click()
     page.wait_for_url(re.compile(r"unit=X1"))
     assert page.get_by_role("heading", name="Bồi dưỡng kỹ năng số: Xã Nghi Lộc").is_visible()
     page.get_by_role("link", name="còn thiếu: xem danh sách").click()
-    assert page.get_by_role("heading", name="Chưa được bồi dưỡng: Xã Nghi Lộc").is_visible()
+    expect(page.get_by_role("heading", name="Chưa được bồi dưỡng: Xã Nghi Lộc")).to_be_visible()
     rows = page.locator("main table tbody tr")
     assert rows.count() == 2
     assert page.get_by_text("Lê Thị Xã").is_visible()

@@ -66,6 +66,6 @@ def test_citizen_registers_learns_passes_and_verifies_on_a_phone(phone, live_ser
     page.goto(live_server.url + "/verify")
     page.get_by_label("Mã xác thực in trên chứng nhận").fill(code.lower())
     page.get_by_role("button", name="Kiểm tra").click()
-    assert page.get_by_text("Chứng nhận hợp lệ.").is_visible()
+    expect(page.get_by_text("Chứng nhận hợp lệ.")).to_be_visible()
     assert page.get_by_text("Kỹ năng số cơ bản").first.is_visible()
     shot(page, "journey1-verified")

@@ -75,7 +75,7 @@ def test_hr_officer_fixes_a_bad_row_imports_and_checks_the_xlsx_report(browser, 
     assert page.locator("ul.changes").get_by_text("Đậu Thị Hai").is_visible()
     shot(page, "journey3-preview")
     page.get_by_role("button", name="Xác nhận nhập").click()
-    assert page.get_by_role("status").get_by_text("3").first.is_visible()
+    expect(page.get_by_role("status").get_by_text("3").first).to_be_visible()
     assert page.get_by_text("Phan Văn Một").is_visible()  # on the unit page now
 
     nav(page, "Báo cáo")

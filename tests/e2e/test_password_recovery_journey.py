@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.extensions import db
 from tests.builders import make_user
@@ -76,12 +77,12 @@ def test_a_learner_recovers_a_forgotten_password_on_a_phone(browser, phone, live
     axe_clean(page, findings, "forgot")
     shot(page, "recovery-forgot")
     page.get_by_role("button", name="Gửi đường dẫn đặt lại mật khẩu").click()  # empty
-    assert page.get_by_text("Hãy nhập email.").first.is_visible()
+    expect(page.get_by_text("Hãy nhập email.").first).to_be_visible()
     axe_clean(page, findings, "forgot with an error")
 
     page.get_by_label("Email của tài khoản").fill("Lan.Pham@example.vn ")
     page.get_by_role("button", name="Gửi đường dẫn đặt lại mật khẩu").click()
-    assert page.get_by_role("heading", name="Hãy kiểm tra hộp thư").is_visible()
+    expect(page.get_by_role("heading", name="Hãy kiểm tra hộp thư")).to_be_visible()
     assert page.get_by_text("trong 60 phút").is_visible()
     axe_clean(page, findings, "forgot: sent")
     shot(page, "recovery-sent")
