@@ -30,7 +30,7 @@ from lms.reports.frozen import RowDifference
 from lms.reports.indicator import ComplianceReport, compliance_reports
 from lms.reports.models import FrozenReport
 from lms.reports.versions import read_versions, uncommitted_writes
-from lms.util.lru import BoundedLRU
+from lms.util.lru import BoundedLRU, per_app
 from lms.util.time import local_today
 
 REPORT_CACHE_ENTRIES = 64
@@ -71,7 +71,7 @@ class ReportCache(BoundedLRU):
 
 def report_cache(app: Flask | None = None) -> ReportCache:
     app = app or current_app._get_current_object()
-    return app.extensions.setdefault("lms_report_cache", ReportCache())
+    return per_app(app, "lms_report_cache", ReportCache)
 
 
 def _settings() -> tuple:

@@ -54,3 +54,12 @@ class BoundedLRU:
                 self.on_drop(key)
             self.items.clear()
             self.used = 0
+
+
+def per_app(app: Any, name: str, make: Callable[[], BoundedLRU]) -> BoundedLRU:
+    """The app's store called ``name``, made on first use (``make`` is not called on
+    every request, as ``app.extensions.setdefault(name, make())`` would)."""
+    store = app.extensions.get(name)
+    if store is None:
+        store = app.extensions.setdefault(name, make())
+    return store
