@@ -39,9 +39,10 @@ def refuse_nul_characters():
     """No parameter, field, path segment or file name legitimately holds a NUL
     character, and PostgreSQL refuses one in text: answer 400 before a view
     queries with it."""
-    pairs = [*request.args.items(multi=True), *request.form.items(multi=True),
-             *(request.view_args or {}).items(),
-             *((f.name, f.filename) for f in request.files.values())]
+    pairs = [*request.args.items(multi=True), *(request.view_args or {}).items()]
+    if request.content_length or request.headers.get("Transfer-Encoding"):  # a body
+        pairs += [*request.form.items(multi=True),
+                  *((f.name, f.filename) for f in request.files.values())]
     if any(isinstance(text, str) and "\x00" in text for pair in pairs for text in pair):
         abort(400)
 
