@@ -28,6 +28,12 @@ goes; a page with one gets each request's own token put in. Whatever an anonymou
 page shows must therefore come from what its key holds: the URL, the language, the
 release and the ``parts`` its view passes.
 
+A signed-in learner's own pages (my courses, an open quiz) are kept too, per process,
+under that learner's data version and the version of everything else they read
+(lms/learning/versions.py), with the placeholder for the CSRF token: see
+:func:`kept_learner_page`. They are never revalidated nor stored by the browser
+(``no-store``).
+
 Static files: ``url_for('static', filename=...)`` adds ``?v=<content hash>``; a
 request whose ``v`` is the file's current hash is cached for a year, ``immutable``;
 any other request for a static file gets a short cache.
@@ -45,12 +51,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, make_response, request, session
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.security import safe_join
 
 from lms.config import PROJECT_ROOT
-from lms.util.lru import BoundedLRU
+from lms.util.lru import BoundedLRU, per_app
 
 STATIC_IMMUTABLE_MAX_AGE = 365 * 24 * 3600  # a year: the URL changes with the content
 STATIC_SHORT_MAX_AGE = 300  # an unfingerprinted (or outdated) static URL
@@ -62,6 +69,9 @@ PAGE_CACHE_ENTRIES = 256
 PAGE_CACHE_BYTES = 16 * 1024 * 1024
 # Stands for the CSRF token in a kept page; random, so no content can contain it.
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+# A signed-in learner's pages kept per process (lms.http_cache.kept_learner_page).
+LEARNER_PAGE_ENTRIES = 1024
+LEARNER_PAGE_BYTES = 16 * 1024 * 1024
 RELEASE_SETTINGS = ("LMS_SITE_NAME", "LMS_ISSUING_BODY", "LMS_LANGUAGES",
                     "BABEL_DEFAULT_LOCALE", "LMS_PRIVACY_NOTICE_VERSION")
 
@@ -183,7 +193,7 @@ class PageCache(BoundedLRU):
 
 def page_cache(app: Flask | None = None) -> PageCache:
     app = app or current_app._get_current_object()
-    return app.extensions.setdefault("lms_page_cache", PageCache())
+    return per_app(app, "lms_page_cache", PageCache)
 
 
 def csrf_placeholder_context() -> dict[str, Any]:
@@ -209,13 +219,19 @@ def _render_to_keep(key: tuple, render: Callable[[], Any]) -> tuple[Response, bo
     # A token written otherwise than by the template global (a form's hidden_tag())
     # is this session's: such a page is not kept.
     real_token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if (response.status_code == 200 and "_flashes" not in session
+    if (response.status_code == 200 and not _showed_flashes()
             and not (real_token and real_token in page)):
         page_cache().put(key, page)
     personal = CSRF_PLACEHOLDER in page
     if personal:
         response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
     return response, personal
+
+
+def _showed_flashes() -> bool:
+    """Whether this response holds (or the session still waits to show) a flashed
+    message: such a page is shown once, never kept."""
+    return "_flashes" in session or bool(getattr(request_ctx, "flashes", None))
 
 
 def _send_kept(key: tuple, page: str, parts: tuple[Any, ...],
@@ -277,6 +293,88 @@ def anonymous_page(version: Callable[[], tuple[Iterable[Any], datetime | None]],
         return response
     etag, last_modified = _validators(parts, modified, csrf)
     return _stamp(response, etag, last_modified)
+
+
+# --- a signed-in learner's own pages ---------------------------------------------------
+
+class LearnerPageCache(BoundedLRU):
+    """Signed-in learners' pages by key, each as the bytes around its CSRF tokens."""
+
+    def __init__(self, entries: int = LEARNER_PAGE_ENTRIES, size: int = LEARNER_PAGE_BYTES):
+        super().__init__(entries, size, lambda parts: sum(map(len, parts)), largest_share=8)
+
+
+def learner_cache(app: Flask | None = None) -> LearnerPageCache:
+    app = app or current_app._get_current_object()
+    return per_app(app, "lms_learner_page_cache", LearnerPageCache)
+
+
+_HTML = "text/html; charset=utf-8"
+_PLACEHOLDER_BYTES = CSRF_PLACEHOLDER.encode()
+
+
+def _learner_key() -> tuple | None:
+    """What a signed-in learner's page is kept under; None when it may not be kept."""
+    from lms import select_locale
+    from lms.learning.versions import learners_version
+    from lms.util.time import local_today
+
+    if (request.method != "GET" or not current_user.is_authenticated
+            or "_flashes" in session):
+        return None
+    shared = learners_version()
+    if shared is None:
+        return None
+    user = current_user._get_current_object()
+    return (request.endpoint, request.full_path, user.id, user.data_version, shared,
+            select_locale(), release()[0], local_today())
+
+
+def kept_learner_page() -> Response | None:
+    """The signed-in learner's kept copy of this page, with this request's CSRF token,
+    or None (then the view renders it, and :func:`keep_learner_page` may keep it).
+
+    A copy is used only under the same learner, the same version of their own rows
+    (``users.data_version``, read with their account on every request), the same
+    version of everything else (the ``learners`` data version), language, release and
+    day. The view calls this first and keeps a page only in a state that nothing but
+    those can change (e.g. an open quiz without a time limit, not a countdown)."""
+    key = _learner_key()
+    # What the request wrote from here on (lms.learning.versions.note_request_write).
+    g.lms_learner_key, g.lms_learner_wrote = key, False
+    if key is None:
+        return None
+    parts = learner_cache().get(key)
+    if parts is None:
+        return None
+    body = generate_csrf().encode().join(parts) if len(parts) > 1 else parts[0]
+    return Response(body, content_type=_HTML)
+
+
+def keep_learner_page(render: Callable[[], Any]) -> Response:
+    """``render()``'s response, kept under the key :func:`kept_learner_page` worked out
+    when the request began, unless the request wrote anything a learner page reads
+    (then the page shows data newer than its key), showed a flashed message, or the
+    page holds a token other than the template global's."""
+    key = g.get("lms_learner_key")
+    if key is None:
+        return make_response(render())
+    g.lms_csrf_placeholder = True
+    try:
+        response = make_response(render())
+    finally:
+        g.pop("lms_csrf_placeholder", None)
+    if response.is_streamed or response.mimetype != "text/html":
+        return response
+    page = response.get_data(as_text=True)
+    real_token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if (response.status_code == 200 and not _showed_flashes()
+            and not g.get("lms_learner_wrote")
+            and not (real_token and real_token in page)):
+        learner_cache().put(key, tuple(page.encode().split(_PLACEHOLDER_BYTES)))
+    if CSRF_PLACEHOLDER in page:
+        response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
+    return response
 
 
 # --- static files -----------------------------------------------------------------------

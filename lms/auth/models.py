@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -55,6 +55,9 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     # Bumped to end every session of the user (password change, deactivation).
     session_version: Mapped[int] = mapped_column(default=1)
+    # Changes with every write to this learner's own rows (lms/learning/versions.py):
+    # their pages are kept under it (lms/http_cache.learner_page).
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     consent_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(20))
     # When a link mailed to ``email`` was followed (lms/recovery): self-registered

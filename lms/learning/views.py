@@ -21,6 +21,7 @@ from lms.courses.logic import lesson_or_404, neighbours, published_course_or_404
 from lms.documents.certificate import certificate_for, pdf_name
 from lms.documents.certificate import certificate_pdf as certificate_document
 from lms.extensions import db
+from lms.http_cache import keep_learner_page, kept_learner_page
 from lms.learning import logic
 from lms.learning.forms import CsrfOnlyForm, QuizForm
 from lms.learning.mine import my_courses
@@ -80,6 +81,9 @@ def mark_done(slug: str, lesson_slug: str):
 @bp.route("/courses/<slug>/quiz", methods=["GET", "POST"])
 @login_required
 def quiz(slug: str):
+    kept = kept_learner_page()  # an open attempt's page, as this learner last saw it
+    if kept is not None:
+        return kept
     course = published_course_or_404(slug)
     if not course.has_quiz:
         abort(404)
@@ -134,7 +138,9 @@ def quiz(slug: str):
         # not one lesson at a time as the template touches them.
         progress = logic.course_progress(current_user, course)
     form.attempt_id.data = str(attempt.id)
-    return _quiz_page(course, attempt, form, progress)
+    if attempt.deadline is not None:  # a countdown: what it shows changes by the second
+        return _quiz_page(course, attempt, form, progress)
+    return keep_learner_page(lambda: _quiz_page(course, attempt, form, progress))
 
 
 def _quiz_page(course, attempt: QuizAttempt, form: QuizForm, progress: logic.Progress,
@@ -235,6 +241,9 @@ def attempt_result(slug: str, attempt_id: int):
 @bp.get("/my")
 @login_required
 def my_learning():
+    kept = kept_learner_page()
+    if kept is not None:
+        return kept
     today = local_today()
     official = current_user.official
     required = external = None
@@ -243,8 +252,9 @@ def my_learning():
             official.id)
         external = logic.external_records(official)
     courses = my_courses(current_user, required.courses if required else None, today)
-    return render_template("learning/my.html", courses=courses, today=today,
-                           required=required, external=external)
+    return keep_learner_page(lambda: render_template(
+        "learning/my.html", courses=courses, today=today, required=required,
+        external=external))
 
 
 def _own_certificate_or_404(code: str):

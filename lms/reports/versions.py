@@ -2,9 +2,12 @@
 anything the domain's readers read (issue 12: the report page kept per process).
 
 ``data_versions`` holds one row per domain (``reports``: everything the compliance
-report reads; ``units``: the unit history it is laid out on). Whenever a transaction
-writes one of a domain's tables, the row gets ``version + 1`` and a new random
-``token`` just before that transaction commits, in it, on the same connection. A
+report reads; ``units``: the unit history it is laid out on; ``learners``: whatever
+a kept learner page reads that is not one learner's own rows, lms.learning.versions,
+which also bumps each learner's own ``users.data_version`` at the same moment).
+Whenever a transaction writes one of a domain's tables, the row gets ``version + 1``
+and a new random ``token`` just before that transaction commits, in it, on the same
+connection. A
 reader that finds the (version, token) it knows may use what it computed from that
 state: the data cannot have changed without the row changing with it, and a
 rolled-back transaction leaves both the data and the row as they were.
@@ -36,6 +39,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.pool import Pool
 
 from lms.extensions import db
+from lms.learning import versions as learners
 
 UNITS_TABLES = frozenset({"units", "unit_periods"})
 # Everything lms.reports.indicator's compliance report reads (tests/reports/
@@ -45,6 +49,10 @@ REPORT_TABLES = UNITS_TABLES | frozenset({
     "officials", "official_periods", "completions", "external_trainings", "courses",
     "requirements", "training_classes"})
 DOMAINS: dict[str, frozenset[str]] = {"reports": REPORT_TABLES, "units": UNITS_TABLES}
+# Not a fixed list of tables: every table but those no learner page reads, and but a
+# learner's own rows written by an ORM flush (lms.learning.versions attributes those).
+LEARNERS = "learners"
+ALL_DOMAINS = (*DOMAINS, LEARNERS)
 
 _PENDING = "lms_data_versions_pending"  # connection.info: domains written, not yet bumped
 _MEMO = "_lms_data_versions"  # g: the versions this request read
@@ -70,13 +78,16 @@ def _one_row_per_domain(target, connection, **_kw) -> None:
     """db.create_all() (tests, `lms init-db`) starts with the rows the migration adds."""
     connection.execute(target.insert(), [
         {"domain": domain, "version": 0, "token": secrets.token_hex(16)}
-        for domain in DOMAINS])
+        for domain in ALL_DOMAINS])
 
 
 def written_domains(statement: str) -> set[str]:
     """The domains whose tables ``statement`` writes."""
     tables = {name.lower() for name in _WRITE_TARGET.findall(statement)}
-    return {domain for domain, watched in DOMAINS.items() if tables & watched}
+    domains = {domain for domain, watched in DOMAINS.items() if tables & watched}
+    if learners.learners_domain_written(tables):
+        domains.add(LEARNERS)
+    return domains
 
 
 def _bump_sql(domain: str) -> str:
@@ -97,9 +108,14 @@ def _note_writes(conn: Connection, cursor, statement: str, _parameters, context,
             and not (context.isinsert or context.isupdate or context.isdelete)
             and getattr(context.compiled.statement, "is_select", False)):
         return  # a compiled SELECT (most statements): no write
+    if _DDL.match(statement):  # a migration: what _schema() found may have changed
+        _SCHEMA.pop(conn.engine, None)
+        _AVAILABLE.pop(conn.engine, None)
     domains = written_domains(statement)
     if not domains:
         return
+    if LEARNERS in domains:
+        learners.note_request_write()
     if _autocommit(conn):  # each statement commits on its own: bump right away
         _run_bump(conn, domains)
         return
@@ -109,8 +125,8 @@ def _note_writes(conn: Connection, cursor, statement: str, _parameters, context,
 @event.listens_for(Engine, "commit")
 def _bump_before_commit(conn: Connection) -> None:
     _forget_memo()
-    domains = conn.info.pop(_PENDING, None)
-    if domains:
+    domains = conn.info.pop(_PENDING, None) or set()
+    if domains or learners.has_pending(conn):
         _run_bump(conn, domains)
 
 
@@ -119,15 +135,24 @@ def _run_bump(conn: Connection, domains: set[str]) -> None:
     # through SQLAlchemy's statement events again.
     dbapi_connection = conn.connection.dbapi_connection
     if _failed(conn, dbapi_connection):
+        learners.forget_pending(conn)
         return  # PostgreSQL will roll it all back: nothing to bump
     cursor = dbapi_connection.cursor()
     try:
-        if _table_exists(conn, cursor):
-            # One row at a time, always in the same order: two committing writers
-            # queue on the first row, never hold one each.
+        tables, learner_column = _schema(conn, cursor)
+        if tables:
+            # The learners' own rows first, then one domain row at a time, always in
+            # the same order: two committing writers queue on the first row, never
+            # hold one each.
+            if learner_column:
+                domains = domains | learners.bump_learners(conn, cursor, domains)
+            else:
+                learners.forget_pending(conn)
             for domain in sorted(domains):
-                if domain in DOMAINS:
+                if domain in ALL_DOMAINS:
                     cursor.execute(_bump_sql(domain))
+        else:
+            learners.forget_pending(conn)
     finally:
         cursor.close()
 
@@ -141,34 +166,41 @@ def _failed(conn: Connection, dbapi_connection) -> bool:
     return status is not None and getattr(status, "name", "") == "INERROR"
 
 
-_EXISTS: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+_SCHEMA: weakref.WeakKeyDictionary[Engine, tuple[bool, bool]] = weakref.WeakKeyDictionary()
 _AVAILABLE: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+_DDL = re.compile(r"^\s*(?:CREATE|ALTER|DROP)\s", re.IGNORECASE)
 
 
-def _table_exists(conn: Connection, cursor) -> bool:
-    """Whether the database has data_versions yet (not while the migrations before
-    0019 write their data). Asked until the answer is yes, then once per engine."""
+def _schema(conn: Connection, cursor) -> tuple[bool, bool]:
+    """(whether the database has data_versions, migration 0019; whether users has
+    data_version, 0020): not while older migrations write their data. Asked until
+    both are there, then once per engine, and again after any schema change."""
     engine = conn.engine
-    if _EXISTS.get(engine):
-        return True
+    known = _SCHEMA.get(engine)
+    if known is not None:
+        return known
     if conn.dialect.name == "sqlite":
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                       "AND name = 'data_versions'")
-        exists = bool(cursor.fetchone()[0])
+        cursor.execute("SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                       "AND name = 'data_versions'), (SELECT count(*) FROM "
+                       "pragma_table_info('users') WHERE name = 'data_version')")
     elif conn.dialect.name == "postgresql":
-        cursor.execute("SELECT to_regclass('data_versions') IS NOT NULL")
-        exists = bool(cursor.fetchone()[0])
+        cursor.execute("SELECT to_regclass('data_versions') IS NOT NULL, EXISTS (SELECT 1 "
+                       "FROM information_schema.columns WHERE table_schema = "
+                       "current_schema() AND table_name = 'users' "
+                       "AND column_name = 'data_version')")
     else:
-        exists = True
-    if exists:
-        _EXISTS[engine] = True
-    return exists
+        return True, True
+    tables, column = (bool(value) for value in cursor.fetchone())
+    if tables and column:
+        _SCHEMA[engine] = (True, True)
+    return tables, column
 
 
 @event.listens_for(Engine, "rollback")
 def _forget_on_rollback(conn: Connection) -> None:
     _forget_memo()
     conn.info.pop(_PENDING, None)
+    learners.forget_pending(conn)
 
 
 @event.listens_for(Pool, "checkin")
@@ -176,15 +208,17 @@ def _forget_on_checkin(_dbapi_connection, record) -> None:
     """A connection back in the pool has rolled back whatever it had not committed."""
     if record is not None:
         record.info.pop(_PENDING, None)
+        record.info.pop(learners.PENDING, None)
 
 
 def bump(*domains: str) -> None:
     """For a writer that bypasses SQLAlchemy (COPY): the domains change with the
     session's transaction."""
-    named = set(domains or DOMAINS)
-    # A domain's tables are read by every domain sharing them (units: reports too).
-    touched = {other for name in named for other, tables in DOMAINS.items()
-               if tables & DOMAINS[name]}
+    named = set(domains or ALL_DOMAINS)
+    # A domain's tables are read by every domain sharing them (units: reports too), and
+    # learner pages read them all.
+    touched = {other for name in named - {LEARNERS} for other, tables in DOMAINS.items()
+               if tables & DOMAINS[name]} | {LEARNERS}
     db.session.connection().info.setdefault(_PENDING, set()).update(touched)
 
 
