@@ -20,6 +20,9 @@ REVIEW_ROLES = ("admin", "province_reviewer")
 # Who may tick "Ghi nhớ đăng nhập": learners. Admins and HR officers see personal data
 # of whole units, so their sessions always end after the idle and age limits.
 REMEMBER_ROLES = ("official", "citizen", "business")
+# Whose name is as they typed it until someone who saw an identity document confirms it
+# (``name_verified_at``): their certificates say so ("tự khai").
+SELF_DECLARED_ROLES = ("citizen", "business")
 BUSINESS_TYPES = ("enterprise", "cooperative", "household")
 
 
@@ -81,7 +84,7 @@ class User(UserMixin, db.Model):
 
     @property
     def name_self_declared(self) -> bool:
-        return self.role in ("citizen", "business") and self.name_verified_at is None
+        return self.role in SELF_DECLARED_ROLES and self.name_verified_at is None
     pending_email_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()

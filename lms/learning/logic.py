@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from lms.auth.models import User
+from lms.auth.models import SELF_DECLARED_ROLES, User
 from lms.courses.models import Course, Lesson
 from lms.extensions import begin_write, db
 from lms.learning.eligibility import ROSTER_ONLY, may_earn
@@ -668,6 +668,48 @@ def certificate_by_code(code: str) -> Completion | None:
 _CERTIFICATE_BY_CODE = (
     select(Completion).where(Completion.code == bindparam("code"))
     .options(joinedload(Completion.user), joinedload(Completion.course)))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page shows of a certificate."""
+
+    code: str
+    completed_on: date
+    learner: str
+    name_self_declared: bool
+    course: str
+    valid: bool
+
+
+def verify_certificate(code: str, today: date) -> Verification | None:
+    """The certificate with ``code``, as anyone may check it (one small statement: only
+    the columns shown, no objects)."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    row = db.session.connection().execute(_VERIFICATION, {"code": code}).one_or_none()
+    if row is None:
+        return None
+    return Verification(
+        code=row.code, completed_on=row.completed_on, learner=row.full_name,
+        name_self_declared=row.role in SELF_DECLARED_ROLES and row.name_verified_at is None,
+        course=row.title, valid=is_valid_on(row.completed_on, row.valid_days, today))
+
+
+def _verification_statement():
+    # Of the tables, not the mapped classes: run on the connection, without the ORM's
+    # per-statement work (a third of the page's time before).
+    completions, users, courses = (Completion.__table__, User.__table__, Course.__table__)
+    return (select(completions.c.code, completions.c.completed_on, users.c.full_name,
+                   users.c.role, users.c.name_verified_at, courses.c.title,
+                   courses.c.valid_days)
+            .join(users, users.c.id == completions.c.user_id)
+            .join(courses, courses.c.id == completions.c.course_id)
+            .where(completions.c.code == bindparam("code")))
+
+
+_VERIFICATION = _verification_statement()
 
 
 def external_records(official) -> list[ExternalTraining]:

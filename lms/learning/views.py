@@ -22,6 +22,7 @@ from lms.documents.certificate import certificate_for, pdf_name
 from lms.documents.certificate import certificate_pdf as certificate_document
 from lms.extensions import db
 from lms.http_cache import keep_learner_page, kept_learner_page
+from lms.layout import render_page
 from lms.learning import logic
 from lms.learning.forms import CsrfOnlyForm, QuizForm
 from lms.learning.mine import my_courses
@@ -286,12 +287,6 @@ def certificate_pdf(code: str):
 @bp.get("/verify/<code>")
 def verify(code: str | None = None):
     code = code or request.args.get("code", "")
-    completion = logic.certificate_by_code(code[:20]) if code else None
-    valid = None
-    if completion is not None:
-        valid = logic.is_valid_on(
-            completion.completed_on, completion.course.valid_days, local_today()
-        )
-    return render_template(
-        "learning/verify.html", code=code, completion=completion, valid=valid
-    ), (404 if code and completion is None else 200)
+    certificate = logic.verify_certificate(code[:20], local_today()) if code else None
+    return render_page("learning/verify.html", code=code, certificate=certificate), (
+        404 if code and certificate is None else 200)
