@@ -28,11 +28,11 @@ goes; a page with one gets each request's own token put in. Whatever an anonymou
 page shows must therefore come from what its key holds: the URL, the language, the
 release and the ``parts`` its view passes.
 
-A signed-in learner's own pages (my courses, an open quiz) are kept too, per process,
-under that learner's data version and the version of everything else they read
-(lms/learning/versions.py), with the placeholder for the CSRF token: see
-:func:`kept_learner_page`. They are never revalidated nor stored by the browser
-(``no-store``).
+A signed-in learner's pages (my courses, an open quiz, and their own copies of the
+pages above) are kept too, per process, under that learner's data version and the
+version of everything else they read (lms/learning/versions.py), with the placeholder
+for the CSRF token: see :func:`kept_learner_page`. They are never revalidated nor
+stored by the browser (``no-store``).
 
 Static files: ``url_for('static', filename=...)`` adds ``?v=<content hash>``; a
 request whose ``v`` is the file's current hash is cached for a year, ``immutable``;
@@ -257,13 +257,15 @@ def anonymous_page(version: Callable[[], tuple[Iterable[Any], datetime | None]],
 
     ``version()`` gives ``(parts, modified)``: what identifies the data the page shows
     (e.g. the catalogue's version) and when that data last changed; it is asked only
-    for a page that may be kept. Signed-in users always get ``render()`` as it is
-    (their pages are personal, never cached nor kept).
+    for a page that may be kept. A signed-in user's copy is theirs: kept per learner
+    (:func:`kept_learner_page`), never revalidated.
 
     A kept page with no form of its own (the header's language switch needs no token)
     is the same for every visitor: it is sent as it was kept, touching neither the
     session nor the database. One with a form gets this session's CSRF token.
     """
+    if current_user.is_authenticated and request.method == "GET":
+        return kept_learner_page() or keep_learner_page(render)
     if not _cacheable():
         return make_response(render())
     from lms import select_locale

@@ -210,3 +210,26 @@ def test_users_row_version_is_what_changes(learner_page, course, citizen):
                       data={"csrf_token": csrf_token(learner_page)})
     after = db.session.scalar(select(User.data_version).where(User.id == citizen.id))
     assert after > before
+
+
+def test_a_lesson_page_kept_for_the_learner_shows_it_done_once_done(citizen_client, course):
+    lesson = course.active_lessons[1]
+    url = f"/courses/{course.slug}/lessons/{lesson.slug}"
+    citizen_client.get(url)
+    page, count = reads_pages(citizen_client, url)
+    assert not rendered(count) and "Bạn đã học bài này" not in page
+    assert "Đăng xuất" in page  # their header, signed in
+    response = citizen_client.post(f"{url}/done", data={"csrf_token": TOKEN.search(page)[1]})
+    assert response.status_code == 302  # the kept page's token is this session's
+    page, count = reads_pages(citizen_client, url)
+    assert rendered(count) and "Bạn đã học bài này" in page
+
+
+def test_signing_out_leaves_the_learners_copy_behind(citizen_client, course):
+    url = f"/courses/{course.slug}"
+    citizen_client.get(url)
+    mine = citizen_client.get(url).get_data(as_text=True)
+    assert "Đăng xuất" in mine
+    citizen_client.post("/logout", data={"csrf_token": TOKEN.search(mine)[1]})
+    anonymous = citizen_client.get(url).get_data(as_text=True)
+    assert "Đăng xuất" not in anonymous and "Đăng nhập" in anonymous
