@@ -161,7 +161,9 @@ def has_pending(conn: Connection) -> bool:
 
 
 def forget_pending(conn: Connection) -> None:
+    """The transaction rolled back: nothing it wrote counts, and no flush is running."""
     conn.info.pop(PENDING, None)
+    _flushing.set(False)
 
 
 def learners_version() -> Any:
