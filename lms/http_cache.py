@@ -204,28 +204,35 @@ def csrf_placeholder_context() -> dict[str, Any]:
     return {}
 
 
-def _render_to_keep(key: tuple, render: Callable[[], Any]) -> tuple[Response, bool]:
-    """``render()`` with the placeholder for the token, kept when it is a 200 page;
-    the response returned carries this request's token. The flag says whether the
-    page holds a token (is personal to a session)."""
+def _render_with_placeholder(render: Callable[[], Any]) -> tuple[Response, str | None, bool]:
+    """``render()`` with the placeholder where the template global writes the CSRF
+    token: (the response, carrying this request's token; the page's text with the
+    placeholder, None if not HTML; whether it may be kept: a 200 page with no flashed
+    message and no token written otherwise, as a form's hidden_tag() writes this
+    session's own)."""
     g.lms_csrf_placeholder = True
     try:
         response = make_response(render())
     finally:
         g.pop("lms_csrf_placeholder", None)
     if response.is_streamed or response.mimetype != "text/html":
-        return response, True
+        return response, None, False
     page = response.get_data(as_text=True)
-    # A token written otherwise than by the template global (a form's hidden_tag())
-    # is this session's: such a page is not kept.
     real_token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if (response.status_code == 200 and not _showed_flashes()
-            and not (real_token and real_token in page)):
-        page_cache().put(key, page)
-    personal = CSRF_PLACEHOLDER in page
-    if personal:
+    if CSRF_PLACEHOLDER in page:
         response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
-    return response, personal
+    keepable = (response.status_code == 200 and not _showed_flashes()
+                and not (real_token and real_token in page))
+    return response, page, keepable
+
+
+def _render_to_keep(key: tuple, render: Callable[[], Any]) -> tuple[Response, bool]:
+    """``render()``, kept when it may be; the flag says whether the page holds a token
+    (is personal to a session)."""
+    response, page, keepable = _render_with_placeholder(render)
+    if keepable:
+        page_cache().put(key, page)
+    return response, page is None or CSRF_PLACEHOLDER in page
 
 
 def _showed_flashes() -> bool:
@@ -361,21 +368,9 @@ def keep_learner_page(render: Callable[[], Any]) -> Response:
     key = g.get("lms_learner_key")
     if key is None:
         return make_response(render())
-    g.lms_csrf_placeholder = True
-    try:
-        response = make_response(render())
-    finally:
-        g.pop("lms_csrf_placeholder", None)
-    if response.is_streamed or response.mimetype != "text/html":
-        return response
-    page = response.get_data(as_text=True)
-    real_token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if (response.status_code == 200 and not _showed_flashes()
-            and not g.get("lms_learner_wrote")
-            and not (real_token and real_token in page)):
+    response, page, keepable = _render_with_placeholder(render)
+    if keepable and not g.get("lms_learner_wrote"):
         learner_cache().put(key, tuple(page.encode().split(_PLACEHOLDER_BYTES)))
-    if CSRF_PLACEHOLDER in page:
-        response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
     return response
 
 

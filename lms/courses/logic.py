@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from lms.courses.loader import AUDIENCES
 from lms.courses.models import Course, Lesson
 from lms.extensions import db
+from lms.util import recheck
 from lms.util.text import fold
 
 
@@ -42,23 +42,18 @@ def catalogue_version() -> tuple[tuple[int, str], datetime | None]:
 
     Asked of the database at most once every LMS_CONTENT_CHECK_SECONDS per process
     (a sync in this process forgets the answer at once)."""
-    app = current_app._get_current_object()
-    now = time.monotonic()
-    known = app.extensions.get(CATALOGUE_VERSION)
-    if known is not None and now < known[0]:
-        return known[1]
+    return recheck.recent(CATALOGUE_VERSION, _catalogue_version)
+
+
+def _catalogue_version() -> tuple[tuple[int, str], datetime | None]:
     count, latest = db.session.execute(
         select(func.count(Course.id), func.max(Course.synced_at))).one()
-    version = (count, str(latest)), latest
-    seconds = app.config["LMS_CONTENT_CHECK_SECONDS"]
-    if seconds > 0:
-        app.extensions[CATALOGUE_VERSION] = (now + seconds, version)
-    return version
+    return (count, str(latest)), latest
 
 
 def forget_catalogue_version() -> None:
     """After a sync: the next page asks the database again."""
-    current_app.extensions.pop(CATALOGUE_VERSION, None)
+    recheck.forget(CATALOGUE_VERSION)
 
 
 def published_course_or_404(slug: str) -> Course:

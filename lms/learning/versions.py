@@ -27,14 +27,15 @@ with their account on every request).
 from __future__ import annotations
 
 import contextvars
-import time
 from typing import Any
 
-from flask import current_app, g, has_app_context, has_request_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
+
+from lms.util import recheck
 
 # Tables holding one learner's own rows, and the column naming them (an official's
 # rows through the official's account).
@@ -57,7 +58,7 @@ UNSEEN_TABLES = frozenset({
 MOST_ACCOUNTS = 1000
 
 PENDING = "lms_learners_pending"  # connection.info: (account ids, official ids)
-_MEMO = "lms_learners_version"  # app.extensions: (until, version)
+_MEMO = "lms_learners_version"  # lms.util.recheck
 _flushing: contextvars.ContextVar[bool] = contextvars.ContextVar("lms_flushing", default=False)
 
 
@@ -171,17 +172,8 @@ def learners_version() -> Any:
     LMS_CONTENT_CHECK_SECONDS per process; None when there is none (nothing kept)."""
     from lms.reports.versions import read_versions
 
-    app = current_app._get_current_object()
-    now = time.monotonic()
-    known = app.extensions.get(_MEMO)
-    if known is not None and now < known[0]:
-        return known[1]
-    version = read_versions().get("learners")
-    seconds = app.config["LMS_CONTENT_CHECK_SECONDS"]
-    if seconds > 0:
-        app.extensions[_MEMO] = (now + seconds, version)
-    return version
+    return recheck.recent(_MEMO, lambda: read_versions().get("learners"))
 
 
 def forget_learners_version() -> None:
-    current_app.extensions.pop(_MEMO, None)
+    recheck.forget(_MEMO)

@@ -130,10 +130,10 @@ def test_course_pages_ask_the_database_at_most_once_per_check_interval(app, cour
     """With LMS_CONTENT_CHECK_SECONDS (production: 5) a kept page is sent without a
     statement; a sync in this process shows at once, one in another process (seen here
     as a course row changed behind the app's back) once the interval has passed."""
-    import lms.courses.logic as logic
+    from lms.util import recheck
 
     clock = [1000.0]
-    monkeypatch.setattr(logic.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(recheck.time, "monotonic", lambda: clock[0])
     app.config["LMS_CONTENT_CHECK_SECONDS"] = 5
     client = app.test_client()
     first = client.get(COURSE)

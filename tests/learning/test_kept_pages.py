@@ -233,3 +233,22 @@ def test_signing_out_leaves_the_learners_copy_behind(citizen_client, course):
     citizen_client.post("/logout", data={"csrf_token": TOKEN.search(mine)[1]})
     anonymous = citizen_client.get(url).get_data(as_text=True)
     assert "Đăng xuất" not in anonymous and "Đăng nhập" in anonymous
+
+
+def test_in_production_a_kept_page_reads_only_the_account(app, learner_page, course,
+                                                          monkeypatch):
+    """With LMS_CONTENT_CHECK_SECONDS (production: 5) the shared version is asked once
+    per interval: a kept page costs the account's row alone. A write in this process
+    (here a course's title by a sync) shows at once."""
+    from lms.util import recheck
+
+    clock = [1000.0]
+    monkeypatch.setattr(recheck.time, "monotonic", lambda: clock[0])
+    app.config["LMS_CONTENT_CHECK_SECONDS"] = 5
+    learner_page.get("/my")
+    _page, count = reads_pages(learner_page, "/my")
+    assert count == 1
+    course.title = "Kỹ năng số (đổi tên)"
+    db.session.commit()
+    page, count = reads_pages(learner_page, "/my")
+    assert "Kỹ năng số (đổi tên)" in page and rendered(count)
