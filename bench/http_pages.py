@@ -13,7 +13,10 @@ signed-in page answered by a redirect to the login page counts as an error).
 
 Pages: home, catalogue, catalogue search, course, lesson (the heaviest lesson of the
 course with most lessons), certificate verification (anonymous); the quiz page and my
-courses (the demo official signed in); the unit report page of Xã Nghi Lộc (its HR
+courses (the demo official signed in: pages seen again unchanged, as when a learner
+comes back to them, so kept per learner by lms/http_cache.kept_learner_page; the
+first view after a change renders, and tests/courses/test_page_queries.py bounds its
+statements); the unit report page of Xã Nghi Lộc (its HR
 officer signed in); quiz submission: 16 learners signed in, one a connection, each
 opening the quiz page (which opens a fresh attempt, as a browser does) and posting
 that attempt's answers with the page's CSRF token, course after course. Its rate is
