@@ -437,6 +437,7 @@ def explain(url: str, courses_dir: Path, code: str | None) -> str:
 
     from lms.extensions import db
     from lms.org.models import Unit
+    from lms.reports.indicator import _index_joins as index_joins
     from lms.reports.indicator import compliance_report
 
     app = make_app(url, courses_dir)
@@ -460,9 +461,12 @@ def explain(url: str, courses_dir: Path, code: str | None) -> str:
             event.remove(db.engine, "before_cursor_execute", before)
             event.remove(db.engine, "after_cursor_execute", after)
         seconds, statement, parameters = max(seen, key=lambda item: item[0])
-        with db.engine.connect() as connection:
-            plan = connection.exec_driver_sql(
+        db.session.rollback()
+        # With the planner settings the report ran it with (a subtree's "joined" way).
+        with index_joins("held_rows" in statement):
+            plan = db.session.connection().exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
+        db.session.rollback()
         return f"-- {seconds:.3f} s in the report\n{statement}\n\n" + "\n".join(plan)
 
 

@@ -15,9 +15,11 @@ official's period then (lms.org.history).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app, g, has_app_context
@@ -33,6 +35,8 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 
@@ -99,21 +103,24 @@ class _Levels:
     """level_in(levels) for rules_condition: the units that had one of ``levels`` on
     a date, as an IN list of ids (the unit history is small and in memory)."""
 
-    def __init__(self, history: UnitHistory, day: date) -> None:
+    def __init__(self, history: UnitHistory, day: date, unit_id=OfficialPeriod.unit_id) -> None:
+        self.unit_id = unit_id
         self.by_level: dict[str, list[int]] = {}
-        for unit_id, state in history.tree_on(day).items():
-            self.by_level.setdefault(state.level, []).append(unit_id)
+        for unit, state in history.tree_on(day).items():
+            self.by_level.setdefault(state.level, []).append(unit)
 
     def __call__(self, levels: list[str]) -> ColumnElement[bool]:
         ids = sorted(i for level in levels for i in self.by_level.get(level, []))
-        return ids_in(OfficialPeriod.unit_id, ids) if ids else literal(False)
+        return ids_in(self.unit_id, ids) if ids else literal(False)
 
 
-def _required(courses: list[Course], history: UnitHistory, day: date
+def _required(courses: list[Course], history: UnitHistory, day: date, period=OfficialPeriod
               ) -> dict[int, ColumnElement[bool]]:
-    levels = _Levels(history, day)
-    return {c.id: rules_condition(c.required_for, OfficialPeriod.is_leader,
-                                  OfficialPeriod.is_it_officer, levels) for c in courses}
+    """Per course: the period's official had it required on ``day`` (``period``: where
+    the period's unit_id, is_leader and is_it_officer are read; a subquery's ``c``)."""
+    levels = _Levels(history, day, period.unit_id)
+    return {c.id: rules_condition(c.required_for, period.is_leader, period.is_it_officer,
+                                  levels) for c in courses}
 
 
 def _windowless(course: Course, cycle: str) -> bool:
@@ -163,6 +170,18 @@ def _bits_or(value) -> ColumnElement[int]:
     return func.sum(value.distinct())
 
 
+def _row_mask(table, courses: list[Course], as_of: date, cycle: str, extra=None
+              ) -> ColumnElement[int]:
+    """One row's bit (bit i: ``courses[i]``) where it is valid on ``as_of``, else 0."""
+    whens = []
+    for i, course in enumerate(courses):
+        valid = and_(table.course_id == course.id,
+                     table.completed_on >= window_start(course, as_of, cycle))
+        whens.append((valid if extra is None else and_(valid, extra),
+                      literal(1 << i, BigInteger)))
+    return case(*whens, else_=literal(0, BigInteger))
+
+
 def _held_masks(courses: list[Course], as_of: date, cycle: str, evidence: bool, officials):
     """One date's holdings as two grouped reads, each a bit mask (bit i: ``courses[i]``)
     per key: online completions valid on ``as_of`` by account (``held``), counted
@@ -171,13 +190,7 @@ def _held_masks(courses: list[Course], as_of: date, cycle: str, evidence: bool, 
     national report groups ~10 million completions by ~2 million accounts."""
 
     def bits(table, extra=None) -> ColumnElement[int]:
-        whens = []
-        for i, course in enumerate(courses):
-            valid = and_(table.course_id == course.id,
-                         table.completed_on >= window_start(course, as_of, cycle))
-            whens.append((valid if extra is None else and_(valid, extra),
-                          literal(1 << i, BigInteger)))
-        return _bits_or(case(*whens, else_=literal(0, BigInteger)))
+        return _bits_or(_row_mask(table, courses, as_of, cycle, extra))
 
     ids = [c.id for c in courses]
     online = (select(Completion.user_id.label("key"), bits(Completion).label("held"))
@@ -197,6 +210,73 @@ def _held_masks(courses: list[Course], as_of: date, cycle: str, evidence: bool, 
             select(Official.user_id).where(Official.id.in_(officials))))
         external = external.where(ExternalTraining.official_id.in_(officials))
     return online.subquery("held_online"), external.subquery("held_external")
+
+
+class _Joined:
+    """A grouped read's columns (``c.held``, ``c.verified``) as aggregates over the rows
+    joined to each official in the statement itself (the "joined" way)."""
+
+    def __init__(self, **columns: ColumnElement[int]) -> None:
+        self.c = SimpleNamespace(**columns)
+
+
+def _joined_statement(courses: list[Course], history: UnitHistory, as_of: date, cycle: str,
+                      evidence: bool, unit_ids: Collection[int] | None):
+    """One date of a subtree as joins only, no correlated sub-plan, so PostgreSQL runs it
+    in parallel workers (docs/scaling.md). Two branches of one UNION ALL: the subtree's
+    periods joined to their officials and each account's completions, and the same
+    periods joined to their counted classroom records, each a row per record (an index
+    range per official, through the covering indexes); grouped per period into bit masks
+    (as ``_held_masks``), then summed per unit."""
+    ids = [c.id for c in courses]
+    zero = literal(0, BigInteger)
+    period = [OfficialPeriod.id.label("period_id"), OfficialPeriod.unit_id.label("unit_id"),
+              OfficialPeriod.is_leader.label("is_leader"),
+              OfficialPeriod.is_it_officer.label("is_it_officer")]
+    online = [_row_mask(Completion, courses, as_of, cycle).label("online"),
+              zero.label("external")]
+    external = [zero.label("online"),
+                _row_mask(ExternalTraining, courses, as_of, cycle).label("external")]
+    if evidence:
+        online.append(zero.label("verified"))
+        external.append(_row_mask(ExternalTraining, courses, as_of, cycle,
+                                  ExternalTraining.status == "verified").label("verified"))
+    rows = union_all(
+        select(*period, *online).select_from(OfficialPeriod)
+        .join(Official, Official.id == OfficialPeriod.official_id)
+        .outerjoin(Completion, and_(Completion.user_id == Official.user_id,
+                                    Completion.course_id.in_(ids),
+                                    Completion.completed_on <= as_of))
+        .where(_counted_on(as_of), _in_units(unit_ids)),
+        select(*period, *external).select_from(OfficialPeriod)
+        .join(ExternalTraining, and_(
+            ExternalTraining.official_id == OfficialPeriod.official_id,
+            ExternalTraining.course_id.in_(ids), ExternalTraining.completed_on <= as_of,
+            _counted_status(ExternalTraining.status)))
+        .where(_counted_on(as_of), _in_units(unit_ids)),
+    ).subquery("held_rows")
+    required = _required(courses, history, as_of, rows.c)
+    held_online = _Joined(held=_bits_or(rows.c.online))
+    held_external = _Joined(held=_bits_or(rows.c.external))
+    if evidence:
+        held_external.c.verified = _bits_or(rows.c.verified)
+    any_required = or_(*required.values())
+    trained = and_(any_required, *[
+        or_(not_(required[c.id]), _has_bit(held_online.c.held, i),
+            _has_bit(held_external.c.held, i)) for i, c in enumerate(courses)])
+    if evidence:
+        counted = _rests_on(courses, required, trained, as_of, cycle,
+                            (held_online, held_external))
+    else:
+        counted = case((trained, 1), else_=0)
+    per_official = (
+        select(rows.c.unit_id, counted.label("counted"),
+               case((not_(any_required), 1), else_=0).label("no_requirement"))
+        .group_by(rows.c.period_id, rows.c.unit_id, rows.c.is_leader, rows.c.is_it_officer)
+        .subquery("per_official"))
+    return (select(per_official.c.unit_id, func.count(), func.sum(per_official.c.counted),
+                   func.sum(per_official.c.no_requirement))
+            .group_by(per_official.c.unit_id))
 
 
 def _has_bit(column, i: int) -> ColumnElement[bool]:
@@ -313,9 +393,35 @@ def _rests_on(courses: list[Course], required: dict[int, ColumnElement[bool]],
                 else_=literal(0, BigInteger))
 
 
+# PostgreSQL's planner settings the "joined" way runs with (docs/scaling.md).
+_JOIN_SETTINGS = ("enable_hashjoin", "enable_mergejoin")
+
+
+@contextmanager
+def _index_joins(joined: bool) -> Iterator[None]:
+    """For the "joined" way on PostgreSQL, index nested loops only while its statement
+    runs (``SET LOCAL``, then the previous values again).
+
+    A subtree's read must cost what its officials cost. The planner estimates a
+    province's periods from the whole country's average per unit (4x too many for
+    Nghệ An's small communes) and then prefers hashing every completion, classroom
+    record and official of the country (1.1 s) to ~100,000 index look-ups per table
+    (0.65 s in two workers). Without hash and merge joins it has only the plan the way
+    is written for; aggregates still hash."""
+    if not joined or db.engine.dialect.name != "postgresql":
+        yield
+        return
+    pairs = ", ".join(f"current_setting('{n}'), set_config('{n}', 'off', true)"
+                      for n in _JOIN_SETTINGS)
+    before = db.session.execute(text(f"SELECT {pairs}")).one()[::2]
+    yield  # (if the statement fails, the transaction's rollback undoes the settings)
+    restore = ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(_JOIN_SETTINGS))
+    db.session.execute(text(f"SELECT {restore}"), {f"v{i}": v for i, v in enumerate(before)})
+
+
 def _one_date_way(whole: bool) -> str:
-    """How one date is read: "probes" per official or "grouped" reads joined to the
-    periods (``whole``: the report covers every unit of the database).
+    """How one date is read: "probes" per official, "grouped" reads joined to the
+    periods, or "joined" (``whole``: the report covers every unit of the database).
 
     Probes (an ``EXISTS`` per required course into the covering indexes) cost what
     the scope's officials cost: a province of 100,000 in a national database reads
@@ -325,11 +431,15 @@ def _one_date_way(whole: bool) -> str:
     holdings come instead from two grouped reads (``_held_masks``: completions by
     account, classroom records by official, one bit mask each), hash-joined to the
     periods and summed per unit: one pass over each table, the completions' in
-    parallel workers (docs/scaling.md). A subtree keeps the probes: the grouped reads
-    would pass over the whole country's records for it. Both ways give the same
-    counts (tests/reports/conftest.py runs both for every one-date report there).
+    parallel workers (docs/scaling.md). A subtree would pass over the whole country's
+    records that way; it is read "joined" (``_joined_statement``): the same index
+    look-ups as the probes, one range per official and table, written as joins, which
+    PostgreSQL splits between parallel workers. All ways give the same counts
+    (tests/reports/conftest.py runs each for every one-date report there).
     """
-    return "grouped" if whole and db.engine.dialect.name == "postgresql" else "probes"
+    if db.engine.dialect.name != "postgresql":
+        return "probes"
+    return "grouped" if whole else "joined"
 
 
 def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int] | None = None,
@@ -365,7 +475,10 @@ def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int]
                 .group_by(OfficialPeriod.unit_id)
             )
             done = None
-            if way == "grouped" and courses and len(courses) < 63:
+            if way == "joined" and courses and len(courses) < 63:
+                statement = _joined_statement(courses, history, as_of, cycle, evidence,
+                                              unit_ids)
+            elif way == "grouped" and courses and len(courses) < 63:
                 officials = None if unit_ids is None else select(
                     OfficialPeriod.official_id).where(_counted_on(as_of), _in_units(unit_ids))
                 done = _held_masks(courses, as_of, cycle, evidence, officials)
@@ -378,14 +491,18 @@ def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int]
                         _has_bit(external.c.held, i)) for i, c in enumerate(courses)])
             else:
                 trained = _trained_exists(courses, required, as_of, cycle)
-            if evidence and courses:
-                counted = func.sum(_rests_on(courses, required, trained, as_of, cycle, done))
-            else:
-                counted = func.sum(case((trained, 1), else_=0))
-            statement = statement.add_columns(
-                counted, func.sum(case((not_(any_required), 1), else_=0)))
+            if way != "joined" or not courses or len(courses) >= 63:
+                if evidence and courses:
+                    counted = func.sum(_rests_on(courses, required, trained, as_of, cycle,
+                                                 done))
+                else:
+                    counted = func.sum(case((trained, 1), else_=0))
+                statement = statement.add_columns(
+                    counted, func.sum(case((not_(any_required), 1), else_=0)))
             empty = (0, 0, 0, 0, 0) if evidence else (0, 0, 0)
-            for row in db.session.execute(statement):
+            with _index_joins(way == "joined"):
+                rows = db.session.execute(statement).all()
+            for row in rows:
                 per_date = result.setdefault(row[0], [empty] * len(dates))
                 total, packed, no_req = int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
                 if evidence:

@@ -68,10 +68,11 @@ def roster(*rows):
 
 @pytest.fixture(autouse=True)
 def every_way_agrees(monkeypatch):
-    """Every one-date count these tests make is read both ways the indicator knows
-    (lms.reports.indicator._one_date_way: probes per official, and grouped reads
-    joined to the periods, PostgreSQL's for a report of every unit), and the two must
-    give the same counts; the report goes on with the way the database would use."""
+    """Every one-date count these tests make is read each way the indicator knows
+    (lms.reports.indicator._one_date_way: probes per official; grouped reads joined to
+    the periods, PostgreSQL's for a report of every unit; joins per official,
+    PostgreSQL's for a subtree), and they must give the same counts; the report goes
+    on with the way the database would use."""
     from lms.reports import indicator
 
     original = indicator.unit_counts
@@ -79,8 +80,10 @@ def every_way_agrees(monkeypatch):
     def checked(dates, *args, way=None, **kwargs):
         if len(dates) != 1 or way is not None:
             return original(dates, *args, way=way, **kwargs)
-        counts = {w: original(dates, *args, way=w, **kwargs) for w in ("probes", "grouped")}
+        counts = {w: original(dates, *args, way=w, **kwargs)
+                  for w in ("probes", "grouped", "joined")}
         assert counts["grouped"] == counts["probes"], "grouped reads and probes disagree"
+        assert counts["joined"] == counts["probes"], "joins and probes disagree"
         unit_ids = kwargs.get("unit_ids", args[1] if len(args) > 1 else None)
         return counts[indicator._one_date_way(unit_ids is None)]
 
