@@ -77,3 +77,60 @@ def test_verification_shows_the_certificate(app, citizen_client, course, citizen
     assert found.name_self_declared and found.valid
     page = app.test_client().get(f"/verify/{completion.code}").get_data(as_text=True)
     assert "Chứng nhận hợp lệ." in page and "Trần Thị Bình (tự khai" in page
+
+
+@pytest.mark.parametrize("role", ["citizen", "official", "unit_manager", "admin"])
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_signed_in_page_in_the_kept_layout_is_the_page_rendered_whole(app, role,
+                                                                         language):
+    from flask import session
+    from flask_login import login_user
+
+    from lms.auth.twofactor import mark_passed
+
+    users = [make_user(role, email=f"{role}{n}@example.vn", name=f"Người {n}")
+             for n in (1, 2)]
+    for user in users:  # the layout kept for the first is the second's, but for the id
+        with app.test_request_context("/verify?x=<i>"):
+            session["lang"] = language
+            login_user(user)
+            mark_passed(user)
+            whole = render_template("main/help.html")
+            kept = render_page("main/help.html")
+        assert kept == whole
+        assert f'data-user="{user.id}"' in kept and 'action="/logout"' in kept
+
+
+def test_a_layout_that_shows_more_of_the_account_is_never_kept(app, monkeypatch):
+    """Were base.html to show the account's name, a layout kept for a role would show
+    one person's name to another: it is then rendered whole for each."""
+    from flask_login import login_user
+
+    import lms.layout as layout
+
+    monkeypatch.setattr(layout, "SHELL", layout.SHELL.replace(
+        "{% block content %}", "{% block content %}{{ current_user.full_name }}"))
+    for name in ("Nguyễn Văn An", "Trần Thị Bình"):
+        user = make_user("citizen", email=f"{len(name)}{name[-1]}@example.vn", name=name)
+        with app.test_request_context("/help"):
+            login_user(user)
+            page = render_page("main/help.html")
+        assert page == render_template_whole(app, user)
+    assert not app.extensions.get("lms_layout_shells")
+
+
+def render_template_whole(app, user) -> str:
+    from flask_login import login_user
+
+    with app.test_request_context("/help"):
+        login_user(user)
+        return render_template("main/help.html")
+
+
+def test_a_learner_asked_to_verify_their_email_gets_their_own_reminder(app, client):
+    from tests.conftest import login
+
+    make_user("citizen", email="moi@example.vn", name="Người Mới")  # not verified
+    login(client, "moi@example.vn")
+    page = client.get("/courses/").get_data(as_text=True)
+    assert "Hãy xác nhận email moi@example.vn" in page

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, request, send_from_directory
 from flask_login import current_user
 
 from lms.courses import logic
 from lms.courses.loader import AUDIENCES, IMAGE_SUFFIXES
 from lms.http_cache import anonymous_page
+from lms.layout import render_page
 from lms.learning.logic import course_progress
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -20,7 +21,7 @@ def catalogue():
 
     def render():
         courses = logic.catalogue(audience if audience in AUDIENCES else None, query)
-        return render_template(
+        return render_page(
             "courses/catalogue.html", courses=courses, audience=audience, query=query
         )
 
@@ -37,7 +38,7 @@ def course(slug: str):
     def render():
         course = logic.published_course_or_404(slug)
         progress = course_progress(current_user, course)
-        return render_template("courses/course.html", course=course, progress=progress)
+        return render_page("courses/course.html", course=course, progress=progress)
 
     return anonymous_page(logic.catalogue_version, render)
 
@@ -49,7 +50,7 @@ def lesson(slug: str, lesson_slug: str):
         lesson = logic.lesson_with_html_or_404(course, lesson_slug)
         previous, following = logic.neighbours(course, lesson)
         progress = course_progress(current_user, course)
-        return render_template(
+        return render_page(
             "courses/lesson.html",
             course=course,
             lesson=lesson,

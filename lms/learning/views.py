@@ -9,7 +9,6 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -53,7 +52,7 @@ def limit_quiz_submission(endpoint: str | None, _values: dict | None) -> None:
 @bp.errorhandler(413)
 def quiz_too_large(_error):
     limit = current_app.config["LMS_QUIZ_MAX_BYTES"] / 1024
-    return render_template(
+    return render_page(
         "errors/error.html", code=413, title=_("Bài làm quá lớn"),
         message=_("Bài làm gửi lên lớn hơn %(kb)s KB, nhiều hơn mọi bài kiểm tra cần. Hãy "
                   "mở lại bài kiểm tra và nộp lại.", kb=f"{limit:g}")), 413
@@ -102,7 +101,7 @@ def quiz(slug: str):
         try:
             responses = logic.parse_responses(attempt, request.form)
         except logic.AnswersRejected as rejected:
-            return render_template(
+            return render_page(
                 "errors/error.html", code=400, title=_("Bài làm không hợp lệ"),
                 message=_(rejected.message, **rejected.params)), 400
         blanks = logic.unanswered_numbers(attempt.questions, responses)
@@ -118,7 +117,7 @@ def quiz(slug: str):
 
     progress = logic.course_progress(current_user, course)
     if progress.completion is not None:
-        return render_template("learning/quiz_done.html", course=course, progress=progress)
+        return render_page("learning/quiz_done.html", course=course, progress=progress)
     # The usual case, an attempt already open, writes nothing.
     attempt = logic.unsubmitted_attempt(current_user, course)
     if attempt is not None and logic.is_overdue(attempt):
@@ -148,7 +147,7 @@ def _quiz_page(course, attempt: QuizAttempt, form: QuizForm, progress: logic.Pro
                responses: dict | None = None, blanks: list[int] | None = None):
     """The quiz page; with ``responses`` and ``blanks``, shown again after a submission
     that left the questions ``blanks`` unanswered."""
-    return render_template(
+    return render_page(
         "learning/quiz.html",
         course=course,
         attempt=attempt,
@@ -167,7 +166,7 @@ def _files_url(course) -> str:
 
 
 def _closed_page(course, closed: logic.QuizClosed):
-    return render_template("learning/quiz_closed.html", course=course, reason=str(closed),
+    return render_page("learning/quiz_closed.html", course=course, reason=str(closed),
                            opens_at=closed.opens_at)
 
 
@@ -177,7 +176,7 @@ def _start_page(course):
     except logic.QuizClosed as closed:
         db.session.rollback()
         return _closed_page(course, closed)
-    return render_template("learning/quiz_start.html", course=course, form=CsrfOnlyForm(),
+    return render_page("learning/quiz_start.html", course=course, form=CsrfOnlyForm(),
                            attempts_left=logic.attempts_left(current_user, course))
 
 
@@ -224,7 +223,7 @@ def attempt_result(slug: str, attempt_id: int):
             (lessons[tag].title, url_for("courses.lesson", slug=slug, lesson_slug=tag))
             if tag in lessons else (tag, None)
             for tag in logic.topics_to_review(attempt)]
-    return render_template(
+    return render_page(
         "learning/attempt.html",
         course=course,
         attempt=attempt,
@@ -253,7 +252,7 @@ def my_learning():
             official.id)
         external = logic.external_records(official)
     courses = my_courses(current_user, required.courses if required else None, today)
-    return keep_learner_page(lambda: render_template(
+    return keep_learner_page(lambda: render_page(
         "learning/my.html", courses=courses, today=today, required=required,
         external=external))
 
@@ -269,7 +268,7 @@ def _own_certificate_or_404(code: str):
 @login_required
 def certificate(code: str):
     completion = _own_certificate_or_404(code)
-    return render_template("learning/certificate.html", completion=completion,
+    return render_page("learning/certificate.html", completion=completion,
                            certificate=certificate_for(completion))
 
 

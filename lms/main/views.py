@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     redirect,
-    render_template,
     request,
     session,
 )
@@ -22,6 +21,7 @@ from flask_wtf.csrf import CSRFError
 from lms.courses.logic import catalogue, catalogue_version
 from lms.extensions import csrf, limiter
 from lms.http_cache import anonymous_page, register_http_caching
+from lms.layout import render_page
 from lms.util.urls import is_safe_next
 
 bp = Blueprint("main", __name__)
@@ -49,7 +49,7 @@ def refuse_nul_characters():
 
 @bp.get("/")
 def index():
-    return anonymous_page(catalogue_version, lambda: render_template(
+    return anonymous_page(catalogue_version, lambda: render_page(
         "main/index.html", courses=catalogue(limit=6)))
 
 
@@ -79,7 +79,7 @@ def set_language():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template(
+    return render_page(
         "main/privacy.html", version=current_app.config["LMS_PRIVACY_NOTICE_VERSION"]
     )
 
@@ -88,7 +88,7 @@ def privacy():
 def help():
     """How to register, recover a password and whom to call (the operator's
     contact details come from the environment: LMS_OPERATOR_*, LMS_SUPPORT_*)."""
-    return render_template("main/help.html")
+    return render_page("main/help.html")
 
 
 @bp.get("/healthz")
@@ -98,7 +98,7 @@ def health():
 
 def register_error_handlers(app: Flask) -> None:
     def render_error(code: int, title: str, message: str):
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+        return render_page("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(400)
     def bad_request(_error):
