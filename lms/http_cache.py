@@ -221,7 +221,7 @@ def _render_with_placeholder(render: Callable[[], Any]) -> tuple[Response, str |
     real_token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if CSRF_PLACEHOLDER in page:
         response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
-    keepable = (response.status_code == 200 and not _showed_flashes()
+    keepable = (response.status_code == 200 and not showed_flashes()
                 and not (real_token and real_token in page))
     return response, page, keepable
 
@@ -235,7 +235,7 @@ def _render_to_keep(key: tuple, render: Callable[[], Any]) -> tuple[Response, bo
     return response, page is None or CSRF_PLACEHOLDER in page
 
 
-def _showed_flashes() -> bool:
+def showed_flashes() -> bool:
     """Whether this response holds (or the session still waits to show) a flashed
     message: such a page is shown once, never kept."""
     return "_flashes" in session or bool(getattr(request_ctx, "flashes", None))

@@ -24,8 +24,7 @@ import re
 import secrets
 from typing import Any
 
-from flask import Flask, current_app, render_template, render_template_string, session
-from flask.globals import request_ctx
+from flask import Flask, current_app, render_template, render_template_string
 from flask.signals import before_render_template, template_rendered
 from flask_login import current_user
 from jinja2 import ChoiceLoader, DictLoader, Environment
@@ -78,10 +77,6 @@ def _overlay(app: Flask) -> Environment:
     return overlay
 
 
-def _flashes_pending() -> bool:
-    return "_flashes" in session or bool(getattr(request_ctx, "flashes", None))
-
-
 def _shell(app: Flask, role: str | None) -> list[str] | None:
     """The layout for ``role`` (None: not signed in) around its marks, split: text,
     mark, text, mark...; None if it cannot be kept (see above)."""
@@ -109,7 +104,9 @@ def _shell(app: Flask, role: str | None) -> list[str] | None:
 
 def _own_layout(context: dict[str, Any]) -> bool:
     """Whether this request's layout holds what is one person's (see above)."""
-    if _flashes_pending():
+    from lms.http_cache import showed_flashes
+
+    if showed_flashes():
         return True
     if not current_user.is_authenticated:
         return False
