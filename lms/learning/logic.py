@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 from lms.auth.models import SELF_DECLARED_ROLES, User
 from lms.courses.models import Course, Lesson
 from lms.extensions import begin_write, db
+from lms.learning import versions
 from lms.learning.eligibility import ROSTER_ONLY, may_earn
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
 from lms.learning.pools import Seen, draw_questions, questions_per_attempt
@@ -495,12 +496,13 @@ def submit_attempt(user: User, attempt: QuizAttempt, responses: dict[str, Any] |
     if attempt.deadline is not None and now > attempt.deadline:
         submitted_at = attempt.deadline
         accepted = accepted and now <= attempt.deadline + LATE_GRACE
-    claimed = db.session.execute(
-        update(QuizAttempt)
-        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=submitted_at)
-        .execution_options(synchronize_session=False)
-    )
+    with versions.writing_for(db.session, attempt.user_id):  # only this learner's pages
+        claimed = db.session.execute(
+            update(QuizAttempt)
+            .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+            .values(submitted_at=submitted_at)
+            .execution_options(synchronize_session=False)
+        )
     db.session.refresh(attempt)
     if claimed.rowcount != 1:
         return SubmitResult(attempt, False, current_completion(user, attempt.course))

@@ -27,6 +27,8 @@ with their account on every request).
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import g, has_app_context, has_request_context
@@ -59,13 +61,30 @@ MOST_ACCOUNTS = 1000
 
 PENDING = "lms_learners_pending"  # connection.info: (account ids, official ids)
 _MEMO = "lms_learners_version"  # lms.util.recheck
+# True while the statements run are attributed to learners: a unit-of-work flush's (to
+# its objects' learners, by ``_note_learners``) or one inside ``writing_for``.
 _flushing: contextvars.ContextVar[bool] = contextvars.ContextVar("lms_flushing", default=False)
 
 
 def in_flush() -> bool:
-    """Whether the statement being run is a unit-of-work flush's (attributed to its
-    objects' learners by ``_note_learners``)."""
+    """Whether the statement being run is attributed to the learners whose rows it
+    writes (a flush, or ``writing_for``)."""
     return _flushing.get()
+
+
+@contextmanager
+def writing_for(session: Session, account_id: int) -> Iterator[None]:
+    """Statements run inside write only ``account_id``'s own rows (in PERSONAL_TABLES),
+    though the ORM cannot tell whose: a compare-and-set UPDATE, say. They change that
+    learner's version, not the ``learners`` row every learner's kept pages depend on.
+    A write to any other table still changes the ``learners`` row."""
+    token = _flushing.set(True)
+    try:
+        yield
+    finally:
+        _flushing.reset(token)
+    note_request_write()
+    session.connection().info.setdefault(PENDING, (set(), set()))[0].add(account_id)
 
 
 def learners_domain_written(tables: set[str]) -> bool:

@@ -102,6 +102,34 @@ def test_another_learners_progress_leaves_this_page_kept(learner_page, course):
     assert not rendered(count)
 
 
+def test_another_learners_quiz_submission_leaves_this_page_kept(learner_page, course):
+    """Grading claims the attempt with a compare-and-set UPDATE (not a flush): it is
+    still the submitter's own write, not one that changes every learner's pages."""
+    other = make_user("citizen", email="khac@example.vn", name="Người Khác")
+    attempt = logic.open_attempt(other, course)
+    db.session.commit()
+    version = other.data_version
+    logic.submit_attempt(other, attempt, dict(RIGHT_ANSWERS))
+    db.session.commit()
+    _page, count = reads_pages(learner_page, "/my")
+    assert not rendered(count)
+    db.session.refresh(other)
+    assert other.data_version > version  # their own pages do change
+
+
+def test_a_shared_table_written_for_one_learner_still_changes_every_page(
+        learner_page, course, citizen):
+    from lms.courses.models import Course
+    from lms.learning.versions import writing_for
+
+    with writing_for(db.session, citizen.id):
+        db.session.execute(update(Course).where(Course.id == course.id)
+                           .values(title="Đổi tên ở nơi khác"))
+    db.session.commit()
+    page, count = reads_pages(learner_page, "/my")
+    assert rendered(count)
+
+
 def test_a_bulk_write_changes_every_learners_pages(learner_page, course, citizen):
     """A write the ORM cannot attribute (bulk or textual SQL) changes the shared version."""
     db.session.execute(LessonProgress.__table__.delete())
