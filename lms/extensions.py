@@ -137,3 +137,18 @@ def begin_write() -> None:
     dbapi_connection = connection.connection.dbapi_connection
     if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
         dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+def commit_keeping_loaded() -> None:
+    """Commit, leaving the objects the session loaded as they are instead of expiring
+    them: for a transaction that added rows the caller has in hand and changed none of
+    what it read before (opening a quiz attempt), so that the page rendered next does
+    not read it all again. Anything the commit itself changed (a version bumped) is
+    read afresh by the next request."""
+    session = db.session()
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring

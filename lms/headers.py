@@ -47,9 +47,10 @@ def register_security_headers(app: Flask) -> None:
                         if name.lower() not in present])
         if app.config["LMS_SERVER_NAME"]:
             headers["X-LMS-Server"] = app.config["LMS_SERVER_NAME"]  # which one answered
-        # Personal pages must not stay in a shared computer's cache.
+        # Personal pages must not stay in a shared computer's cache. (is_anonymous reads
+        # no column: after a commit, is_authenticated would load the account again.)
         if request.endpoint != "static" and (
-                current_user.is_authenticated or request.path.startswith(("/activate/",
+                not current_user.is_anonymous or request.path.startswith(("/activate/",
                                                                           "/api/"))):
             headers["Cache-Control"] = "no-store"
         return response

@@ -22,6 +22,7 @@ from flask_babel import gettext
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.auth.models import SELF_DECLARED_ROLES, User
 from lms.courses.models import Course, Lesson
@@ -324,20 +325,25 @@ def check_may_open(user: User, course: Course, now: datetime | None = None) -> N
         raise QuizClosed(COOLDOWN, opens_at=opens_at)
 
 
+_UNREAD: Any = object()
+
+
 def open_attempt(user: User, course: Course, rng: random.Random | None = None,
-                 now: datetime | None = None) -> QuizAttempt:
+                 now: datetime | None = None, unsubmitted: QuizAttempt | None = _UNREAD
+                 ) -> QuizAttempt:
     """The learner's unsubmitted attempt, or a new one with its own draw and shuffle.
 
     An open attempt past its time limit is closed first (graded unanswered at its
     deadline). Raises :class:`QuizClosed` when the attempts are used up or a cooldown
-    runs (``opens_at`` then says until when).
+    runs (``opens_at`` then says until when). ``unsubmitted``: what the caller has
+    just read with :func:`unsubmitted_attempt` (not read again before the write lock).
     """
     if not course.has_quiz:
         raise QuizClosed(mark("Khóa học này không có bài kiểm tra."))
     if not may_earn(user, course):
         raise QuizClosed(ROSTER_ONLY)
     now = now or utcnow()
-    attempt = _unsubmitted_attempt(user, course)
+    attempt = _unsubmitted_attempt(user, course) if unsubmitted is _UNREAD else unsubmitted
     if attempt is not None and not is_overdue(attempt, now):
         return attempt  # the usual case: reading the quiz page writes nothing
     begin_write()
@@ -503,9 +509,10 @@ def submit_attempt(user: User, attempt: QuizAttempt, responses: dict[str, Any] |
             .values(submitted_at=submitted_at)
             .execution_options(synchronize_session=False)
         )
-    db.session.refresh(attempt)
     if claimed.rowcount != 1:
+        db.session.refresh(attempt)  # as the first submission graded it
         return SubmitResult(attempt, False, current_completion(user, attempt.course))
+    set_committed_value(attempt, "submitted_at", submitted_at)  # what the claim wrote
     answers = responses if accepted else {}
     scores = [question_score(q, answers.get(q["id"])) for q in attempt.questions]
     total = len(attempt.questions)

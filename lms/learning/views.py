@@ -19,7 +19,7 @@ from sqlalchemy import select
 from lms.courses.logic import lesson_or_404, neighbours, published_course_or_404
 from lms.documents.certificate import certificate_for, pdf_name
 from lms.documents.certificate import certificate_pdf as certificate_document
-from lms.extensions import db
+from lms.extensions import commit_keeping_loaded, db
 from lms.http_cache import keep_learner_page, kept_learner_page
 from lms.layout import render_page
 from lms.learning import logic
@@ -112,8 +112,9 @@ def quiz(slug: str):
             return _quiz_page(course, attempt, form, logic.course_progress(current_user, course),
                               responses=responses, blanks=blanks)
         logic.submit_attempt(current_user, attempt, responses)
+        result = url_for("learning.attempt_result", slug=slug, attempt_id=attempt.id)
         db.session.commit()
-        return redirect(url_for("learning.attempt_result", slug=slug, attempt_id=attempt.id))
+        return redirect(result)
 
     progress = logic.course_progress(current_user, course)
     if progress.completion is not None:
@@ -123,20 +124,22 @@ def quiz(slug: str):
     if attempt is not None and logic.is_overdue(attempt):
         logic.submit_attempt(current_user, attempt, None)  # its time ran out unanswered
         db.session.commit()
+        # The commit expired every object: read the lessons again in one statement,
+        # not one lesson at a time as the template touches them.
+        progress = logic.course_progress(current_user, course)
         attempt = None
     if attempt is None:
         if course.quiz_time_limit_minutes:
             # A timed attempt starts when the learner says so, not when a page opens.
             return _start_page(course)
         try:
-            attempt = logic.open_attempt(current_user, course)
+            attempt = logic.open_attempt(current_user, course, unsubmitted=None)
         except logic.QuizClosed as closed:
             db.session.commit()
             return _closed_page(course, closed)
-        db.session.commit()
-        # The commit expired every object: read the lessons again in one statement,
-        # not one lesson at a time as the template touches them.
-        progress = logic.course_progress(current_user, course)
+        # Opening an attempt adds it and changes nothing the page has read (the
+        # lessons, the progress, the account): the page renders from what is loaded.
+        commit_keeping_loaded()
     form.attempt_id.data = str(attempt.id)
     if attempt.deadline is not None:  # a countdown: what it shows changes by the second
         return _quiz_page(course, attempt, form, progress)

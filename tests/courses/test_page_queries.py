@@ -47,7 +47,8 @@ BUDGET = {
     # ``learners`` data version (read at every request in tests, every
     # LMS_CONTENT_CHECK_SECONDS in production); seen again unchanged, they are kept
     # (lms/http_cache.kept_learner_page): only the account's row is read.
-    "quiz page (signed in)": 8, "quiz submission (signed in)": 9,
+    "quiz page (signed in)": 8, "quiz submission (signed in)": 5,
+    "quiz page opening an attempt": 14,
     "my courses (signed in)": 16, "quiz page again": 2, "my courses again": 2,
 }
 
@@ -150,6 +151,10 @@ def measure(client, code: str) -> dict[str, list[str]]:
         response = submit()
     assert response.status_code == 302
     counts["quiz submission (signed in)"] = seen
+    with statements() as seen:  # the next attempt opens (a write) and is shown
+        response = client.get(quiz_url)
+    assert response.status_code == 200 and CODE_INPUT.search(response.get_data(as_text=True))
+    counts["quiz page opening an attempt"] = seen
     client.post("/logout", data={"csrf_token": TOKEN_INPUT.search(
         client.get("/my").get_data(as_text=True)).group(1)})
     return counts
