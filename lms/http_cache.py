@@ -196,6 +196,40 @@ def page_cache(app: Flask | None = None) -> PageCache:
     return per_app(app, "lms_page_cache", PageCache)
 
 
+# A session's signed CSRF token is reused for this long by the process that signed it
+# (signing derives a key and an HMAC: a sixth of a kept signed-in page's time). The
+# token's age is checked against WTF_CSRF_TIME_LIMIT from when it was signed, so a
+# form lives at most this much less than the limit.
+CSRF_REUSE_SECONDS = 60
+CSRF_TOKENS_KEPT = 4096
+
+
+class _SignedTokens(BoundedLRU):
+    def __init__(self) -> None:
+        super().__init__(CSRF_TOKENS_KEPT, CSRF_TOKENS_KEPT, lambda _value: 1)
+
+
+def csrf_token() -> str:
+    """This session's signed CSRF token, as Flask-WTF's ``generate_csrf`` gives it
+    (the same for the whole request), signed afresh only every CSRF_REUSE_SECONDS."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    raw = session.get(field)
+    signed = per_app(current_app._get_current_object(), "lms_csrf_tokens", _SignedTokens)
+    now = time.monotonic()
+    if isinstance(raw, str):
+        kept = signed.get(raw)
+        if kept is not None and now - kept[1] < CSRF_REUSE_SECONDS:
+            setattr(g, field, kept[0])
+            return kept[0]
+    token = generate_csrf()
+    raw = session.get(field)
+    if isinstance(raw, str):
+        signed.put(raw, (token, now))
+    return token
+
+
 def csrf_placeholder_context() -> dict[str, Any]:
     """While a page is rendered to be kept, templates write the placeholder for the
     token (a context value hides the csrf_token() global)."""
@@ -220,7 +254,7 @@ def _render_with_placeholder(render: Callable[[], Any]) -> tuple[Response, str |
     page = response.get_data(as_text=True)
     real_token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if CSRF_PLACEHOLDER in page:
-        response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
+        response.set_data(page.replace(CSRF_PLACEHOLDER, csrf_token()))
     keepable = (response.status_code == 200 and not showed_flashes()
                 and not (real_token and real_token in page))
     return response, page, keepable
@@ -291,7 +325,7 @@ def anonymous_page(version: Callable[[], tuple[Iterable[Any], datetime | None]],
     if page is None:
         response, personal = _render_to_keep(key, render)
     else:
-        response = Response(page.replace(CSRF_PLACEHOLDER, generate_csrf()),
+        response = Response(page.replace(CSRF_PLACEHOLDER, csrf_token()),
                             mimetype="text/html")
         personal = True
     if response.status_code != 200 or not _cacheable():
@@ -356,7 +390,7 @@ def kept_learner_page() -> Response | None:
     parts = learner_cache().get(key)
     if parts is None:
         return None
-    body = generate_csrf().encode().join(parts) if len(parts) > 1 else parts[0]
+    body = csrf_token().encode().join(parts) if len(parts) > 1 else parts[0]
     return Response(body, content_type=_HTML)
 
 
@@ -400,6 +434,7 @@ def static_fingerprint(app: Flask, filename: str) -> str | None:
 
 def register_http_caching(app: Flask) -> None:
     app.context_processor(csrf_placeholder_context)
+    app.jinja_env.globals["csrf_token"] = csrf_token  # Flask-WTF's, signed less often
 
     @app.url_defaults
     def fingerprint_static_urls(endpoint: str, values: dict[str, Any]) -> None:

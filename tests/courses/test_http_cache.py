@@ -301,3 +301,50 @@ def test_only_pages_whose_token_is_the_placeholder_are_kept(app):
         page_cache(app).clear()
         anonymous_page(lambda: (("b",), None), lambda: f'<input value="{generate_csrf()}">')
         assert not page_cache(app).pages
+
+
+def _signings(monkeypatch) -> list[str]:
+    """Each time Flask-WTF signs a token for a page."""
+    import lms.http_cache as http_cache
+
+    signed: list[str] = []
+
+    def counting() -> str:
+        signed.append(generate_csrf())
+        return signed[-1]
+
+    monkeypatch.setattr(http_cache, "generate_csrf", counting)
+    return signed
+
+
+def test_a_sessions_token_is_signed_once_a_minute_and_still_accepted(
+        citizen_client, course, monkeypatch):
+    import lms.http_cache as http_cache
+
+    signed = _signings(monkeypatch)
+    tokens = [csrf_token(citizen_client, "/my") for _ in range(3)]
+    assert len(signed) == 1 and len(set(tokens)) == 1
+    clock = http_cache.time.monotonic() + http_cache.CSRF_REUSE_SECONDS + 1
+    monkeypatch.setattr(http_cache.time, "monotonic", lambda: clock)
+    csrf_token(citizen_client, "/my")
+    assert len(signed) == 2  # signed afresh: its age counts from then
+    # The token reused from the first page still submits a form.
+    response = citizen_client.post(f"{COURSE}/lessons/bai-mo-dau/done",
+                                   data={"csrf_token": tokens[0]})
+    assert response.status_code == 302
+
+
+def test_each_session_keeps_its_own_signed_token(app, course, citizen):
+    from tests.builders import make_user
+
+    make_user("citizen", email="khac@example.vn", name="Người Khác")
+    first, second = app.test_client(), app.test_client()
+    login(first, "dan@example.vn")
+    login(second, "khac@example.vn")
+    token = csrf_token(first, "/my")
+    assert csrf_token(second, "/my") != token
+    assert csrf_token(first, "/my") == token
+    # Signing out and in again starts a new token: the old one is not reused.
+    first.post("/logout", data={"csrf_token": token})
+    login(first, "dan@example.vn")
+    assert csrf_token(first, "/my") != token
