@@ -82,7 +82,9 @@ def load_config(instance_path: Path, test_config: dict[str, Any] | None) -> dict
         "LMS_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A pooled connection to a database server may have been closed (a restart, an
+        # idle timeout): test it before use. A SQLite file's cannot.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "LMS_COURSES_DIR": os.environ.get("LMS_COURSES_DIR", str(PROJECT_ROOT / "courses")),
         "LMS_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Asia/Ho_Chi_Minh"),
         "LMS_ISSUING_BODY": os.environ.get("LMS_ISSUING_BODY", "UBND TỈNH NGHỆ AN"),

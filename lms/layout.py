@@ -16,19 +16,26 @@ whole, never with another person's details. Rendered whole too: a page with a fl
 message, a session owing its second factor, a learner asked to verify their email
 (those parts of the layout are one person's), a template that does not extend
 base.html (rendered by the same call).
+
+A page whose own blocks differ between visitors only in a few texts (the certificate
+verification page: the code, the learner's name, the course) keeps those blocks too,
+for visitors not signed in: :func:`render_with_slots`.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Hashable
 from typing import Any
 
-from flask import Flask, current_app, render_template, render_template_string
+from flask import Flask, current_app, render_template, render_template_string, request
 from flask.signals import before_render_template, template_rendered
 from flask_login import current_user
 from jinja2 import ChoiceLoader, DictLoader, Environment
 from markupsafe import escape
+
+from lms.util.lru import BoundedLRU, per_app
 
 _MARK = secrets.token_hex(12)  # random: no page can contain it
 TITLE, PATH, CONTENT, TOKEN, ACCOUNT, SPLIT = (
@@ -128,14 +135,74 @@ def render_page(template_name: str, **context: Any) -> str:
     if own.count(SPLIT) != 1:
         return own  # not a page of base.html
     user = current_user._get_current_object()
+    page = _in_layout(app, own, context["request_path"], user, context.get("csrf_token"))
+    return render_template(template_name, **context) if page is None else page
+
+
+def _in_layout(app: Flask, own: str, request_path: str, user: Any,
+               token: Any = None) -> str | None:
+    """The page's own blocks (title and content, SPLIT between them) in the kept layout
+    for ``user`` (``token()``: the CSRF token its forms carry, by default the template
+    global's); None when the layout cannot be kept."""
     role = user.role if user.is_authenticated else None
     shell = _shell(app, role)
     if shell is None:
-        return render_template(template_name, **context)
+        return None
     title, content = own.split(SPLIT)
-    values = {TITLE: title, PATH: str(escape(context["request_path"])), CONTENT: content}
+    values = {TITLE: title, PATH: str(escape(request_path)), CONTENT: content}
     if role is not None:
-        token = context.get("csrf_token") or app.jinja_env.globals["csrf_token"]
+        token = token or app.jinja_env.globals["csrf_token"]
         values.update({TOKEN: str(escape(token())), ACCOUNT: str(escape(user.id))})
     return "".join(values.get(piece, piece) if n % 2 else piece
                    for n, piece in enumerate(shell))
+
+
+# --- a page's own blocks kept, with slots -------------------------------------------------
+
+_SLOT = re.compile(f"lms-slot-([a-z_]+)-{_MARK}")
+KEPT_BLOCKS = 512  # pages' own blocks kept per process (shapes × languages)
+
+
+class _KeptBlocks(BoundedLRU):
+    def __init__(self) -> None:
+        super().__init__(KEPT_BLOCKS, 8 * 1024 * 1024,
+                         lambda pieces: sum(len(piece) for piece in pieces))
+
+
+def render_with_slots(template_name: str, slots: dict[str, str], **context: Hashable) -> str:
+    """``render_page(template_name, **slots, **context)`` for a page whose own blocks
+    change from one request to the next only with ``slots``: text the template shows
+    as it is (escaped; tested for nothing but being empty; never through a filter).
+
+    For a visitor not signed in, the blocks are rendered once per process for each
+    ``context`` (small hashable values: they are the key, with which slots are empty,
+    the language and the release), with a mark in each slot; a request escapes its own
+    values into the marks. A template that showed a slot otherwise (filtered, or not
+    at all) is not kept. Signed in, or with a flashed message: rendered as usual."""
+    from lms import select_locale
+    from lms.http_cache import release, showed_flashes
+
+    user = current_user._get_current_object()
+    if user.is_authenticated or showed_flashes():
+        return render_page(template_name, **slots, **context)
+    app = current_app._get_current_object()
+    key = (template_name, tuple(sorted(context.items())),
+           tuple(sorted((name, bool(value)) for name, value in slots.items())),
+           select_locale(), release(app)[0])
+    kept = per_app(app, "lms_kept_blocks", _KeptBlocks)
+    pieces = kept.get(key)
+    if pieces is None:
+        marks = {name: f"lms-slot-{name}-{_MARK}" if value else value
+                 for name, value in slots.items()}
+        values = dict(context, **marks)
+        app.update_template_context(values)
+        own = _overlay(app).get_or_select_template(template_name).render(values)
+        pieces = tuple(_SLOT.split(own))
+        if (own.count(SPLIT) != 1 or {name for name, value in slots.items() if value}
+                != set(pieces[1::2])):
+            return render_page(template_name, **slots, **context)
+        kept.put(key, pieces)
+    own = "".join(str(escape(slots[piece])) if n % 2 else piece
+                  for n, piece in enumerate(pieces))
+    page = _in_layout(app, own, request.full_path.rstrip("?"), user)
+    return render_page(template_name, **slots, **context) if page is None else page

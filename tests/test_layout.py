@@ -13,9 +13,11 @@ from lms.learning.logic import verify_certificate
 from lms.util.time import local_today
 from tests.builders import make_user
 
+NOT_FOUND = {"found": False, "self_declared": False, "valid": False, "learner": "",
+             "course": "", "completed_on": "", "number": ""}
 PAGES = [
-    ("learning/verify.html", {"code": "", "certificate": None}),
-    ("learning/verify.html", {"code": "KHONG-CO", "certificate": None}),
+    ("learning/verify.html", dict(NOT_FOUND, code="")),
+    ("learning/verify.html", dict(NOT_FOUND, code="KHONG-CO")),
     ("main/help.html", {}),
     ("errors/error.html", {"code": 404, "title": "Không tìm thấy", "message": "<b>x</b>"}),
 ]
@@ -38,9 +40,9 @@ def test_a_page_in_the_kept_layout_is_the_page_rendered_whole(app, template, con
 
 def test_each_request_gets_its_own_return_address(app):
     with app.test_request_context("/verify/AAAA"):
-        first = render_page("learning/verify.html", code="AAAA", certificate=None)
+        first = render_page("learning/verify.html", **dict(NOT_FOUND, code="AAAA"))
     with app.test_request_context("/verify/BBBB"):
-        second = render_page("learning/verify.html", code="BBBB", certificate=None)
+        second = render_page("learning/verify.html", **dict(NOT_FOUND, code="BBBB"))
     assert 'name="next" value="/verify/AAAA"' in first
     assert 'name="next" value="/verify/BBBB"' in second and "AAAA" not in second
 
@@ -134,3 +136,69 @@ def test_a_learner_asked_to_verify_their_email_gets_their_own_reminder(app, clie
     login(client, "moi@example.vn")
     page = client.get("/courses/").get_data(as_text=True)
     assert "Hãy xác nhận email moi@example.vn" in page
+
+
+# --- a page's own blocks kept with slots (render_with_slots) ----------------------------
+
+VERIFICATIONS = [  # (slots, context) as the verification page gives them
+    ({"code": "", "learner": "", "course": "", "completed_on": "", "number": ""},
+     {"found": False, "self_declared": False, "valid": False}),
+    ({"code": "<b>\"ma\"</b>", "learner": "", "course": "", "completed_on": "", "number": ""},
+     {"found": False, "self_declared": False, "valid": False}),
+    ({"code": "abcd-efgh", "learner": "Trần <Thị> Bình", "course": "An toàn & bảo mật",
+      "completed_on": "01/06/2026", "number": "ABCD-EFGH"},
+     {"found": True, "self_declared": True, "valid": True}),
+    ({"code": "WXYZ", "learner": "Lê Văn 'An'", "course": "Kỹ năng số",
+      "completed_on": "02/01/2024", "number": "WXYZ"},
+     {"found": True, "self_declared": False, "valid": False}),
+]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_page_with_its_slots_filled_is_the_page_rendered_whole(app, language):
+    from flask import session
+
+    from lms.layout import render_with_slots
+
+    pages = []
+    for slots, context in VERIFICATIONS * 2:  # the second time from what was kept
+        with app.test_request_context(f"/verify/{slots['code'] or 'x'}?a=<1>"):
+            session["lang"] = language
+            whole = render_template("learning/verify.html", **slots, **context)
+            pages.append(render_with_slots("learning/verify.html", slots, **context))
+            assert pages[-1] == whole
+    assert "Trần &lt;Thị&gt; Bình" in pages[2] and "Lê Văn &#39;An&#39;" in pages[3]
+    assert 'value="&lt;b&gt;&#34;ma&#34;&lt;/b&gt;"' in pages[1]
+
+
+def test_a_slot_shown_through_a_filter_is_not_kept(app, monkeypatch):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from lms.layout import render_with_slots
+
+    page = ("{% extends 'base.html' %}{% block content %}<p>{{ name|upper }}</p>"
+            "{% endblock %}")
+    monkeypatch.setattr(app.jinja_env, "loader", ChoiceLoader(
+        [DictLoader({"slotted.html": page}), app.jinja_env.loader]))
+    with app.test_request_context("/"):
+        first = render_with_slots("slotted.html", {"name": "an"})
+    with app.test_request_context("/"):
+        second = render_with_slots("slotted.html", {"name": "bình"})
+    assert "<p>AN</p>" in first and "<p>BÌNH</p>" in second
+
+
+def test_the_verification_page_shows_each_certificate_its_own(app, client, course):
+    from lms.extensions import db
+    from lms.learning import logic
+
+    first = make_user("citizen", email="mot@example.vn", name="Nguyễn Văn Một")
+    second = make_user("official", email="hai@example.vn", name="Trần Thị <Hai>")
+    codes = [logic.record_completion(user, course).code for user in (first, second)]
+    db.session.commit()
+    pages = [client.get(f"/verify/{code.lower()}").get_data(as_text=True) for code in codes]
+    again = client.get(f"/verify?code={codes[0]}").get_data(as_text=True)
+    assert "Nguyễn Văn Một (tự khai" in pages[0] and "Hai" not in pages[0]
+    assert "Trần Thị &lt;Hai&gt;</dd>" in pages[1] and "Một" not in pages[1]
+    assert codes[0] in again and "Nguyễn Văn Một" in again
+    missing = client.get("/verify/KHONG-CO-MA")
+    assert missing.status_code == 404 and "Không tìm thấy" in missing.get_data(as_text=True)

@@ -697,7 +697,9 @@ def verify_certificate(code: str, today: date) -> Verification | None:
     code = (code or "").strip().upper()
     if not code:
         return None
-    row = db.session.connection().execute(_VERIFICATION, {"code": code}).one_or_none()
+    # A connection of its own, not the session's: the public page reads nothing else.
+    with db.engine.connect() as connection:
+        row = connection.execute(_VERIFICATION, {"code": code}).one_or_none()
     if row is None:
         return None
     return Verification(

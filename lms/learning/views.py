@@ -21,7 +21,7 @@ from lms.documents.certificate import certificate_for, pdf_name
 from lms.documents.certificate import certificate_pdf as certificate_document
 from lms.extensions import commit_keeping_loaded, db
 from lms.http_cache import keep_learner_page, kept_learner_page
-from lms.layout import render_page
+from lms.layout import render_page, render_with_slots
 from lms.learning import logic
 from lms.learning.forms import CsrfOnlyForm, QuizForm
 from lms.learning.mine import my_courses
@@ -29,6 +29,7 @@ from lms.learning.models import QuizAttempt
 from lms.learning.questions.text import page_items, question_html
 from lms.learning.status import statuses
 from lms.org.models import Official
+from lms.util.formatting import date_vi
 from lms.util.time import local_today
 from lms.util.urls import attachment
 
@@ -289,6 +290,15 @@ def certificate_pdf(code: str):
 @bp.get("/verify/<code>")
 def verify(code: str | None = None):
     code = code or request.args.get("code", "")
-    certificate = logic.verify_certificate(code[:20], local_today()) if code else None
-    return render_page("learning/verify.html", code=code, certificate=certificate), (
-        404 if code and certificate is None else 200)
+    found = logic.verify_certificate(code[:20], local_today()) if code else None
+    # Anyone may check any number of codes: the page around the result is kept, and
+    # only what differs from one certificate to the next is filled in.
+    slots = {"code": code, "learner": "", "course": "", "completed_on": "", "number": ""}
+    if found is not None:
+        slots.update(learner=found.learner, course=found.course, number=found.code,
+                     completed_on=date_vi(found.completed_on))
+    page = render_with_slots(
+        "learning/verify.html", slots, found=found is not None,
+        self_declared=found is not None and found.name_self_declared,
+        valid=found is not None and found.valid)
+    return page, 404 if code and found is None else 200

@@ -8,13 +8,25 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask_babel import format_date, format_datetime, get_locale
 
 
 def date_vi(day: date | None) -> str:
     """30/11/2026 (Vietnamese documents write dates day first, in every locale here)."""
-    return format_date(day, "dd/MM/yyyy") if day else ""
+    if not day:
+        return ""
+    if isinstance(day, datetime):  # Flask-Babel moves an instant to the user's zone
+        return format_date(day, "dd/MM/yyyy")
+    return _day(day, str(get_locale() or "vi"))
+
+
+@lru_cache(maxsize=4096)
+def _day(day: date, locale: str) -> str:
+    # Remembered per day and locale, as numbers are (Babel takes longer than the rest of
+    # a small page's text).
+    return babel_dates.format_date(day, "dd/MM/yyyy", locale=locale)
 
 
 def datetime_vi(instant: datetime | None) -> str:
