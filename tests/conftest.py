@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from lms import create_app
 from lms.config import normalise_database_url
@@ -221,3 +221,19 @@ def citizen_client(client, citizen):
 @pytest.fixture
 def admin(app):
     return make_user("admin", email="admin@example.vn", name="Quản trị")
+
+
+@contextmanager
+def statements(compact: bool = False) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block, in order (``compact``: each
+    on one line, runs of whitespace as one space)."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(" ".join(statement.split()) if compact else statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

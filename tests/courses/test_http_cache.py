@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from flask import render_template_string, template_rendered
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import event
 
 from lms.courses.logic import published_course_or_404
 from lms.courses.sync import sync_courses
@@ -34,7 +33,7 @@ from lms.http_cache import (
 )
 from lms.util.time import utcnow
 from tests.builders import write_course
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, statements
 
 COURSE = "/courses/ky-nang-so-co-ban"
 LESSON = f"{COURSE}/lessons/bai-mo-dau"
@@ -49,16 +48,8 @@ def revalidate(client, url: str, response):
 
 def count_statements(request) -> int:
     db.session.remove()
-    seen = []
-
-    def record(*_args) -> None:
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements() as seen:
         request()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     return len(seen)
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from flask_migrate import upgrade
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from lms.courses.logic import published_course_or_404
 from lms.courses.models import Course
@@ -29,6 +29,7 @@ from lms.learning.models import ExternalTraining
 from lms.org.models import Official
 from tests.builders import load_roster, load_units, make_user, write_course
 from tests.conftest import database_url, login, running_app
+from tests.conftest import statements as recorded
 
 CODE_INPUT = re.compile(r'name="attempt_id"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*'
                         r'name="attempt_id"')
@@ -60,16 +61,8 @@ def statements() -> Iterator[list[str]]:
     page kept (lms/http_cache.py): what rendering each page costs."""
     db.session.remove()
     page_cache().clear()
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded(compact=True) as seen:
         yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def write_curriculum(courses_dir, courses: int, lessons_shown: int) -> None:

@@ -7,11 +7,9 @@ lms/http_cache.kept_learner_page)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from lms.courses.sync import sync_courses
 from lms.extensions import db
@@ -19,24 +17,10 @@ from lms.learning import logic
 from lms.learning.models import Completion, LessonProgress
 from lms.learning.versions import UNSEEN_TABLES
 from tests.builders import DEFAULT_QUIZ, RIGHT_ANSWERS, make_user, write_course
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, statements
 
 ATTEMPT = re.compile(r'name="attempt_id"[^>]*value="(\d+)"')
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def reads_pages(client, path: str) -> tuple[str, int]:

@@ -10,11 +10,10 @@ and a first request no more than the page did before reports were kept.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 
 from lms.courses.sync import sync_courses
 from lms.extensions import db
@@ -28,24 +27,10 @@ from lms.reports import indicator, views
 from lms.reports.cache import report_cache
 from lms.reports.versions import ALL_DOMAINS, REPORT_TABLES, UNITS_TABLES, read_versions
 from tests.builders import UNITS_FILE, csv_bytes, load_roster, make_user, write_course
-from tests.conftest import login
+from tests.conftest import login, statements
 from tests.reports.conftest import complete, complete_basics, roster
 
 TRAINING_HEADER = ["Mã cán bộ", "Khóa học", "Ngày hoàn thành", "Nguồn"]
-
-
-@contextmanager
-def counted_statements():
-    statements: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def figures(client, unit: str = "NA") -> tuple[int, int]:
@@ -69,14 +54,14 @@ def reader(app, client, courses):
 
 def test_a_completion_shows_on_the_next_request(reader):
     assert figures(reader) == (0, 3)
-    with counted_statements() as first:
+    with statements() as first:
         assert figures(reader) == (0, 3)
     complete_basics("A1")
     assert figures(reader) == (1, 3)
     assert figures(reader, "X1") == (1, 2)
     complete_basics("B1")
     assert figures(reader) == (2, 3)
-    with counted_statements() as kept:
+    with statements() as kept:
         assert figures(reader) == (2, 3)
     assert len(kept) == len(first)  # served from the kept report again
 
@@ -140,9 +125,9 @@ def test_a_rolled_back_write_changes_nothing_and_keeps_the_kept_report(reader):
     db.session.execute(update(Completion).values(completed_on=date(2000, 1, 1)))
     db.session.rollback()
     assert read_versions() == versions
-    with counted_statements() as statements:
+    with statements() as seen:
         assert figures(reader) == (1, 3)
-    assert not any("completions" in s for s in statements)  # the kept report
+    assert not any("completions" in s for s in seen)  # the kept report
 
 
 def test_a_second_request_issues_fewer_statements_and_a_first_no_more_than_before(
@@ -150,9 +135,9 @@ def test_a_second_request_issues_fewer_statements_and_a_first_no_more_than_befor
     complete_basics("A1")
     figures(reader)  # warm: the session, the unit history
     complete_basics("B1")  # the kept report is out of date: the next one recomputes
-    with counted_statements() as first:
+    with statements() as first:
         assert figures(reader) == (2, 3)
-    with counted_statements() as second:
+    with statements() as second:
         assert figures(reader) == (2, 3)
     assert len(second) < len(first)
 
@@ -160,7 +145,7 @@ def test_a_second_request_issues_fewer_statements_and_a_first_no_more_than_befor
     monkeypatch.setattr(views, "cached_compliance_report", indicator.compliance_report)
     figures(reader)
     complete("A2", "co-ban", date(2026, 3, 1))
-    with counted_statements() as before:
+    with statements() as before:
         assert figures(reader) == (2, 3)
     assert len(first) <= len(before)
 
@@ -196,7 +181,7 @@ def test_the_watched_tables_cover_every_table_the_report_reads(reader):
     being watched (its writes would leave kept reports stale) fails here."""
     complete_basics("A1")
     na = unit_by_code("NA")
-    with counted_statements() as statements:
+    with statements() as seen:
         history = UnitHistory.read()
         for structure in ("as-of", "current"):
             for evidence in (False, True):
@@ -205,12 +190,12 @@ def test_the_watched_tables_cover_every_table_the_report_reads(reader):
             indicator.compliance_reports(na, indicator.month_ends(date(2026, 6, 30)), "year",
                                          structure, history=history)
         indicator.compliance_reports(None, [date(2026, 6, 30)], history=history)
-    read = _tables_in(statements)
+    read = _tables_in(seen)
     assert {"official_periods", "completions", "external_trainings", "courses"} <= read
     assert read <= REPORT_TABLES, f"read but not watched: {read - REPORT_TABLES}"
-    with counted_statements() as statements:
+    with statements() as seen:
         UnitHistory.read()
-    assert _tables_in(statements) <= UNITS_TABLES
+    assert _tables_in(seen) <= UNITS_TABLES
 
 
 @pytest.mark.parametrize("table", sorted(REPORT_TABLES))
@@ -250,9 +235,9 @@ def test_a_frozen_units_page_keeps_its_differences_until_the_data_changes(reader
             "/reports?unit=X1&as_of=2026-06-30").get_data(as_text=True)).group(1)})
     assert response.status_code == 302
     url = "/reports?unit=X1&as_of=2026-06-30"
-    with counted_statements() as first:
+    with statements() as first:
         assert "trùng với số đã chốt" in reader.get(url).get_data(as_text=True)
-    with counted_statements() as second:
+    with statements() as second:
         assert "trùng với số đã chốt" in reader.get(url).get_data(as_text=True)
     assert len(second) < len(first)
     assert not any("completions" in s for s in second)  # neither report nor differences

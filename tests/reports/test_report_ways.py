@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from lms.extensions import db
 from lms.learning.models import ExternalTraining
@@ -17,6 +17,7 @@ from lms.org.history import UnitHistory
 from lms.org.logic import unit_by_code
 from lms.org.models import Official
 from lms.reports import indicator
+from tests.conftest import statements as recorded
 from tests.reports.conftest import D, complete, roster
 
 
@@ -71,20 +72,12 @@ def test_a_subtree_is_read_joined_and_the_planner_settings_come_back(app, course
     complete("A", "an-toan", D)
     assert indicator._one_date_way(False) == "joined"
     assert indicator._one_date_way(True) == "grouped"
-    statements: list[str] = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with recorded() as statements:
         report = indicator.compliance_report(unit_by_code("X1"), D)
         # Later statements of the same transaction plan as before.
         settings = db.session.execute(text(
             "SELECT current_setting('enable_hashjoin'), "
             "current_setting('enable_mergejoin')")).one()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     assert (report.root.officials_total, report.root.officials_trained) == (1, 1)
     assert tuple(settings) == ("on", "on")
     assert any("held_rows" in s for s in statements)  # the joined statement ran
