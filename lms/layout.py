@@ -4,18 +4,19 @@ Rendering templates/base.html (header, menus, the offline script's messages, foo
 costs more than most pages' own blocks. Between two visitors with the same language
 and role (or none), the layout differs only in the page's title and content, the
 address the language switch returns to, the account's id (the offline script) and
-the CSRF token of the logout form. So :func:`render_page` renders only the page's own
-blocks, through an overlay of the template environment in which ``base.html`` is just
-those blocks, and puts them into the layout rendered once per process, language,
-release and role, with marks where those five go.
+the CSRF token of its forms, and, for a learner asked to verify their email, the
+address in that reminder. So :func:`render_page` renders only the page's own blocks,
+through an overlay of the template environment in which ``base.html`` is just those
+blocks, and puts them into the layout rendered once per process, language, release,
+role and reminder, with marks where those go.
 
 The layout is rendered for a role with a stand-in account that has nothing but the
-role (and the mark for the id): a layout that came to show anything else of the
-account (a name, an email) fails to render that way, and pages are then rendered
-whole, never with another person's details. Rendered whole too: a page with a flashed
-message, a session owing its second factor, a learner asked to verify their email
-(those parts of the layout are one person's), a template that does not extend
-base.html (rendered by the same call).
+role (and the marks for the id and, in the reminder, the email): a layout that came to
+show anything else of the account (a name; the email elsewhere) fails to render that
+way, and pages are then rendered whole, never with another person's details. Rendered
+whole too: a page with a flashed message, a session owing its second factor (those
+parts of the layout are one person's), a template that does not extend base.html
+(rendered by the same call).
 
 A page whose own blocks differ between visitors only in a few texts (the certificate
 verification page: the code, the learner's name, the course) keeps those blocks too,
@@ -38,16 +39,16 @@ from markupsafe import escape
 from lms.util.lru import BoundedLRU, per_app
 
 _MARK = secrets.token_hex(12)  # random: no page can contain it
-TITLE, PATH, CONTENT, TOKEN, ACCOUNT, SPLIT = (
+TITLE, PATH, CONTENT, TOKEN, ACCOUNT, EMAIL, SPLIT = (
     f"lms-{name}-{_MARK}" for name in ("title", "path", "content", "token", "account",
-                                       "split"))
+                                       "email", "split"))
 # base.html as the overlay sees it: only the blocks a page fills (base.html's default
 # title included).
 OWN_BLOCKS = ("{% block title %}{{ site_name }}{% endblock %}" + SPLIT
               + "{% block content %}{% endblock %}")
 SHELL = ("{% extends 'base.html' %}{% block title %}" + TITLE + "{% endblock %}"
          "{% block content %}" + CONTENT + "{% endblock %}")
-_PIECES = re.compile(f"({TITLE}|{PATH}|{CONTENT}|{TOKEN}|{ACCOUNT})")
+_PIECES = re.compile(f"({TITLE}|{PATH}|{CONTENT}|{TOKEN}|{ACCOUNT}|{EMAIL})")
 
 
 class NotInLayout(Exception):
@@ -60,12 +61,18 @@ class _RoleOnly:
 
     is_authenticated, is_active, is_anonymous = True, True, False
 
-    def __init__(self, role: str) -> None:
-        self.role = role
+    def __init__(self, role: str, reminded: bool = False) -> None:
+        self.role, self.reminded = role, reminded
 
     @property
     def id(self) -> str:
         return ACCOUNT
+
+    @property
+    def email(self) -> str:
+        if not self.reminded:  # only the reminder to verify it shows the address
+            raise NotInLayout("email")
+        return EMAIL
 
     def __getattr__(self, name: str):
         from lms.auth.models import User
@@ -84,26 +91,32 @@ def _overlay(app: Flask) -> Environment:
     return overlay
 
 
-def _shell(app: Flask, role: str | None) -> list[str] | None:
+def _shell(app: Flask, role: str | None, reminded: bool = False) -> list[str] | None:
     """The layout for ``role`` (None: not signed in) around its marks, split: text,
-    mark, text, mark...; None if it cannot be kept (see above)."""
+    mark, text, mark...; None if it cannot be kept (see above). ``reminded``: with the
+    reminder to verify the account's email (its address a mark too)."""
     from lms import select_locale
     from lms.http_cache import release
 
-    key = (select_locale(), release(app)[0], role)
+    key = (select_locale(), release(app)[0], role, reminded)
     shells = app.extensions.setdefault("lms_layout_shells", {})
     shell = shells.get(key)
     if shell is None:
         stand_in = {} if role is None else {
-            "current_user": _RoleOnly(role), "csrf_token": lambda: TOKEN,
-            "second_factor_pending": lambda: False, "email_reminder": None}
+            "current_user": _RoleOnly(role, reminded), "csrf_token": lambda: TOKEN,
+            "second_factor_pending": lambda: False, "email_reminder": reminded}
         try:
             text = render_template_string(SHELL, request_path=PATH, **stand_in)
         except NotInLayout:
             return None
         shell = _PIECES.split(text)
         marks = [TITLE, PATH, CONTENT] + ([] if role is None else [TOKEN, ACCOUNT])
-        if sorted(shell[1::2]) != sorted(marks):
+        found = shell[1::2]
+        # Each once (the CSRF token may be in more than one form), the address where
+        # the reminder is shown.
+        if (sorted(mark for mark in found if mark != TOKEN) != sorted(
+                [mark for mark in marks if mark != TOKEN] + ([EMAIL] if reminded else []))
+                or (role is not None and TOKEN not in found)):
             return None
         shells[key] = shell
     return shell
@@ -117,7 +130,7 @@ def _own_layout(context: dict[str, Any]) -> bool:
         return True
     if not current_user.is_authenticated:
         return False
-    return bool(context.get("email_reminder")) or context["second_factor_pending"]()
+    return context["second_factor_pending"]()
 
 
 def render_page(template_name: str, **context: Any) -> str:
@@ -135,24 +148,27 @@ def render_page(template_name: str, **context: Any) -> str:
     if own.count(SPLIT) != 1:
         return own  # not a page of base.html
     user = current_user._get_current_object()
-    page = _in_layout(app, own, context["request_path"], user, context.get("csrf_token"))
+    page = _in_layout(app, own, context["request_path"], user, context.get("csrf_token"),
+                      bool(context.get("email_reminder")))
     return render_template(template_name, **context) if page is None else page
 
 
 def _in_layout(app: Flask, own: str, request_path: str, user: Any,
-               token: Any = None) -> str | None:
+               token: Any = None, reminded: bool = False) -> str | None:
     """The page's own blocks (title and content, SPLIT between them) in the kept layout
     for ``user`` (``token()``: the CSRF token its forms carry, by default the template
-    global's); None when the layout cannot be kept."""
+    global's; ``reminded``: with the reminder to verify their email); None when the
+    layout cannot be kept."""
     role = user.role if user.is_authenticated else None
-    shell = _shell(app, role)
+    shell = _shell(app, role, reminded and role is not None)
     if shell is None:
         return None
     title, content = own.split(SPLIT)
     values = {TITLE: title, PATH: str(escape(request_path)), CONTENT: content}
     if role is not None:
         token = token or app.jinja_env.globals["csrf_token"]
-        values.update({TOKEN: str(escape(token())), ACCOUNT: str(escape(user.id))})
+        values.update({TOKEN: str(escape(token())), ACCOUNT: str(escape(user.id)),
+                       EMAIL: str(escape(user.email)) if reminded else ""})
     return "".join(values.get(piece, piece) if n % 2 else piece
                    for n, piece in enumerate(shell))
 

@@ -133,9 +133,36 @@ def test_a_learner_asked_to_verify_their_email_gets_their_own_reminder(app, clie
     from tests.conftest import login
 
     make_user("citizen", email="moi@example.vn", name="Người Mới")  # not verified
+    make_user("citizen", email="khac@example.vn", name="Người Khác")
     login(client, "moi@example.vn")
     page = client.get("/courses/").get_data(as_text=True)
     assert "Hãy xác nhận email moi@example.vn" in page
+    other = app.test_client()
+    login(other, "khac@example.vn")
+    page = other.get("/courses/").get_data(as_text=True)  # the same kept layout
+    assert "Hãy xác nhận email khac@example.vn" in page and "moi@" not in page
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_layout_with_the_email_reminder_is_the_layout_rendered_whole(app, language):
+    from flask import session
+    from flask_login import login_user
+
+    from lms.auth.twofactor import mark_passed
+    from lms.recovery.logic import needs_verification
+
+    users = [make_user("citizen", email=email, name="Người Mới")
+             for email in ("moi@example.vn", "o'brien+<b>@example.vn")]
+    for user in users * 2:
+        assert needs_verification(user)
+        with app.test_request_context("/help"):
+            session["lang"] = language
+            login_user(user)
+            mark_passed(user)
+            whole = render_template("main/help.html")
+            assert render_page("main/help.html") == whole
+    assert "o&#39;brien+&lt;b&gt;@example.vn" in whole
+    assert any(key[3] for key in app.extensions["lms_layout_shells"])  # kept, reminded
 
 
 # --- a page's own blocks kept with slots (render_with_slots) ----------------------------
