@@ -209,25 +209,38 @@ class _SignedTokens(BoundedLRU):
         super().__init__(CSRF_TOKENS_KEPT, CSRF_TOKENS_KEPT, lambda _value: 1)
 
 
-def csrf_token() -> str:
-    """This session's signed CSRF token, as Flask-WTF's ``generate_csrf`` gives it
-    (the same for the whole request), signed afresh only every CSRF_REUSE_SECONDS."""
+def _signed_tokens() -> tuple[str, str | None, _SignedTokens]:
+    """(the CSRF field's name, this session's raw token if any, the signed tokens)."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if field in g:
-        return g.get(field)
     raw = session.get(field)
-    signed = per_app(current_app._get_current_object(), "lms_csrf_tokens", _SignedTokens)
-    now = time.monotonic()
-    if isinstance(raw, str):
-        kept = signed.get(raw)
-        if kept is not None and now - kept[1] < CSRF_REUSE_SECONDS:
-            setattr(g, field, kept[0])
-            return kept[0]
-    token = generate_csrf()
-    raw = session.get(field)
-    if isinstance(raw, str):
-        signed.put(raw, (token, now))
-    return token
+    tokens = per_app(current_app._get_current_object(), "lms_csrf_tokens", _SignedTokens)
+    return field, raw if isinstance(raw, str) else None, tokens
+
+
+def reuse_signed_token() -> None:
+    """Before a request: this session's token as this process signed it less than
+    CSRF_REUSE_SECONDS ago, where Flask-WTF's ``generate_csrf`` finds it (``g``), so
+    no page or form of the request signs it again."""
+    if request.endpoint == "static":
+        return
+    field, raw, tokens = _signed_tokens()
+    if raw is None or field in g:
+        return
+    kept = tokens.get(raw)
+    if kept is not None and time.monotonic() - kept[1] < CSRF_REUSE_SECONDS:
+        setattr(g, field, kept[0])
+        g.lms_reused_token = kept[0]
+
+
+def keep_signed_token(response: Response) -> Response:
+    """After a request: a token signed during it is the one to reuse."""
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if not token or token is g.get("lms_reused_token") or request.endpoint == "static":
+        return response
+    _field, raw, tokens = _signed_tokens()
+    if raw is not None:
+        tokens.put(raw, (token, time.monotonic()))
+    return response
 
 
 def csrf_placeholder_context() -> dict[str, Any]:
@@ -254,7 +267,7 @@ def _render_with_placeholder(render: Callable[[], Any]) -> tuple[Response, str |
     page = response.get_data(as_text=True)
     real_token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if CSRF_PLACEHOLDER in page:
-        response.set_data(page.replace(CSRF_PLACEHOLDER, csrf_token()))
+        response.set_data(page.replace(CSRF_PLACEHOLDER, generate_csrf()))
     keepable = (response.status_code == 200 and not showed_flashes()
                 and not (real_token and real_token in page))
     return response, page, keepable
@@ -325,7 +338,7 @@ def anonymous_page(version: Callable[[], tuple[Iterable[Any], datetime | None]],
     if page is None:
         response, personal = _render_to_keep(key, render)
     else:
-        response = Response(page.replace(CSRF_PLACEHOLDER, csrf_token()),
+        response = Response(page.replace(CSRF_PLACEHOLDER, generate_csrf()),
                             mimetype="text/html")
         personal = True
     if response.status_code != 200 or not _cacheable():
@@ -390,7 +403,7 @@ def kept_learner_page() -> Response | None:
     parts = learner_cache().get(key)
     if parts is None:
         return None
-    body = csrf_token().encode().join(parts) if len(parts) > 1 else parts[0]
+    body = generate_csrf().encode().join(parts) if len(parts) > 1 else parts[0]
     return Response(body, content_type=_HTML)
 
 
@@ -434,7 +447,8 @@ def static_fingerprint(app: Flask, filename: str) -> str | None:
 
 def register_http_caching(app: Flask) -> None:
     app.context_processor(csrf_placeholder_context)
-    app.jinja_env.globals["csrf_token"] = csrf_token  # Flask-WTF's, signed less often
+    app.before_request(reuse_signed_token)
+    app.after_request(keep_signed_token)
 
     @app.url_defaults
     def fingerprint_static_urls(endpoint: str, values: dict[str, Any]) -> None:
