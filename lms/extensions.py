@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from blinker import Namespace
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -152,3 +153,48 @@ def commit_keeping_loaded() -> None:
         session.commit()
     finally:
         session.expire_on_commit = expiring
+
+
+# --- One-row reads on the driver's cursor -------------------------------------------------
+
+# Announces each statement a OneRowRead runs (the engine's cursor events do not see it):
+# tests that count a page's statements listen to both.
+bare_statement = Namespace().signal("bare-statement")
+
+
+class OneRowRead:
+    """A fixed SELECT of at most one row, run on the driver's own cursor.
+
+    For the busiest public lookup (certificate verification): a pooled connection, no
+    SQLAlchemy Connection, transaction or result objects around the driver's cursor,
+    which cost twice the statement itself on a small page. The statement is built with
+    SQLAlchemy from the tables and compiled once per engine, so its SQL and parameter
+    style are the dialect's. Values come back as the driver gives them (SQLite: dates
+    as ISO text), so the caller converts what it uses.
+    """
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self._compiled: dict[Engine, tuple[str, tuple[str, ...] | None]] = {}
+
+    def _compile(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+        compiled = self.statement.compile(dialect=engine.dialect)
+        names = tuple(compiled.positiontup) if compiled.positional else None
+        self._compiled[engine] = (compiled.string, names)
+        return self._compiled[engine]
+
+    def one_or_none(self, **params) -> tuple | None:
+        engine = db.engine
+        sql, names = self._compiled.get(engine) or self._compile(engine)
+        arguments = tuple(params[name] for name in names) if names is not None else params
+        bare_statement.send(sql)
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, arguments)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool

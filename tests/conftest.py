@@ -15,7 +15,7 @@ from sqlalchemy import event, text
 from lms import create_app
 from lms.config import normalise_database_url
 from lms.courses.sync import sync_courses
-from lms.extensions import db
+from lms.extensions import bare_statement, db
 from tests.builders import PASSWORD, make_user, write_course
 
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -232,8 +232,13 @@ def statements(compact: bool = False) -> Iterator[list[str]]:
     def record(_conn, _cursor, statement, *_args) -> None:
         seen.append(" ".join(statement.split()) if compact else statement)
 
+    def record_bare(statement: str) -> None:  # lms/extensions.OneRowRead
+        record(None, None, statement)
+
     event.listen(db.engine, "before_cursor_execute", record)
+    bare_statement.connect(record_bare)
     try:
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+        bare_statement.disconnect(record_bare)

@@ -12,6 +12,7 @@ from lms.layout import render_page
 from lms.learning.logic import verify_certificate
 from lms.util.time import local_today
 from tests.builders import make_user
+from tests.conftest import statements
 
 NOT_FOUND = {"found": False, "self_declared": False, "valid": False, "learner": "",
              "course": "", "completed_on": "", "number": ""}
@@ -77,8 +78,11 @@ def test_verification_shows_the_certificate(app, citizen_client, course, citizen
     found = verify_certificate(completion.code.lower(), local_today())
     assert found.learner == "Trần Thị Bình" and found.course == course.title
     assert found.name_self_declared and found.valid
-    page = app.test_client().get(f"/verify/{completion.code}").get_data(as_text=True)
+    with statements(compact=True) as seen:  # the driver's cursor: still announced
+        page = app.test_client().get(f"/verify/{completion.code}").get_data(as_text=True)
     assert "Chứng nhận hợp lệ." in page and "Trần Thị Bình (tự khai" in page
+    assert completion.completed_on.strftime("%d/%m/%Y") in page  # a date, not ISO text
+    assert len(seen) == 1 and "FROM completions JOIN users" in seen[0]
 
 
 @pytest.mark.parametrize("role", ["citizen", "official", "unit_manager", "admin"])

@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.auth.models import SELF_DECLARED_ROLES, User
 from lms.courses.models import Course, Lesson
-from lms.extensions import begin_write, db
+from lms.extensions import OneRowRead, begin_write, db
 from lms.learning import versions
 from lms.learning.eligibility import ROSTER_ONLY, may_earn
 from lms.learning.models import Completion, ExternalTraining, LessonProgress, QuizAttempt
@@ -693,24 +693,24 @@ class Verification:
 
 def verify_certificate(code: str, today: date) -> Verification | None:
     """The certificate with ``code``, as anyone may check it (one small statement: only
-    the columns shown, no objects)."""
+    the columns shown, on the driver's cursor)."""
     code = (code or "").strip().upper()
     if not code:
         return None
-    # A connection of its own, not the session's: the public page reads nothing else.
-    with db.engine.connect() as connection:
-        row = connection.execute(_VERIFICATION, {"code": code}).one_or_none()
+    row = _VERIFICATION.one_or_none(code=code)
     if row is None:
         return None
+    code, completed_on, full_name, role, name_verified_at, title, valid_days = row
+    if isinstance(completed_on, str):  # SQLite gives the stored ISO text
+        completed_on = date.fromisoformat(completed_on)
     return Verification(
-        code=row.code, completed_on=row.completed_on, learner=row.full_name,
-        name_self_declared=row.role in SELF_DECLARED_ROLES and row.name_verified_at is None,
-        course=row.title, valid=is_valid_on(row.completed_on, row.valid_days, today))
+        code=code, completed_on=completed_on, learner=full_name,
+        name_self_declared=role in SELF_DECLARED_ROLES and name_verified_at is None,
+        course=title, valid=is_valid_on(completed_on, valid_days, today))
 
 
 def _verification_statement():
-    # Of the tables, not the mapped classes: run on the connection, without the ORM's
-    # per-statement work (a third of the page's time before).
+    # Of the tables, not the mapped classes: the page needs seven values, no objects.
     completions, users, courses = (Completion.__table__, User.__table__, Course.__table__)
     return (select(completions.c.code, completions.c.completed_on, users.c.full_name,
                    users.c.role, users.c.name_verified_at, courses.c.title,
@@ -720,7 +720,9 @@ def _verification_statement():
             .where(completions.c.code == bindparam("code")))
 
 
-_VERIFICATION = _verification_statement()
+# A public page that anyone may ask for any number of codes: the driver's cursor
+# (lms/extensions.OneRowRead) answers in a third of the time SQLAlchemy's Core takes.
+_VERIFICATION = OneRowRead(_verification_statement())
 
 
 def external_records(official) -> list[ExternalTraining]:
