@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from limits.errors import ConfigurationError as LimitsConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -30,8 +33,51 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+@lru_cache(maxsize=16)
+def _parsed_locale(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+def _babel_locale() -> Locale:
+    # Flask-Babel parses what the selector gives on every request; a Locale is kept.
+    return _parsed_locale(select_locale())
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per set of
+    keys instead of on every request (building it serialises a test value)."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[tuple, Any] | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        kept = self._kept
+        if kept is None or kept[0] != keys:
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
+class App(Flask):
+    """The Flask application class, asking once per function whether it is a coroutine
+    (Flask asks for every hook and view on every request; none here is async)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synchronous: dict[Any, Any] = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._synchronous[func]
+        except KeyError:
+            made = self._synchronous[func] = super().ensure_sync(func)
+            return made
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = App(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -39,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path), test_config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.session_interface = SessionCookies()
     if app.config["LMS_PROXY_COUNT"]:
         hops = app.config["LMS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -54,7 +101,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                           f"{error} (for Redis: pip install 'lms[redis]')") from None
     babel.init_app(
         app,
-        locale_selector=select_locale,
+        locale_selector=_babel_locale,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     install_template_gettext(app)

@@ -39,8 +39,14 @@ def refuse_nul_characters():
     """No parameter, field, path segment or file name legitimately holds a NUL
     character, and PostgreSQL refuses one in text: answer 400 before a view
     queries with it."""
+    body = request.content_length or request.headers.get("Transfer-Encoding")
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    if not body and "\x00" not in environ.get("PATH_INFO", "") and "%00" not in query \
+            and "\x00" not in query:
+        return  # the path arrives decoded, the query string encoded: no NUL either way
     pairs = [*request.args.items(multi=True), *(request.view_args or {}).items()]
-    if request.content_length or request.headers.get("Transfer-Encoding"):  # a body
+    if body:
         pairs += [*request.form.items(multi=True),
                   *((f.name, f.filename) for f in request.files.values())]
     if any(isinstance(text, str) and "\x00" in text for pair in pairs for text in pair):
