@@ -70,7 +70,9 @@ class App(Flask):
         try:
             return self._synchronous[func]
         except KeyError:
-            made = self._synchronous[func] = super().ensure_sync(func)
+            made = super().ensure_sync(func)
+            if len(self._synchronous) < 4096:  # views and hooks; never one per request
+                self._synchronous[func] = made
             return made
         except TypeError:  # an unhashable callable
             return super().ensure_sync(func)

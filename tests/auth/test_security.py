@@ -286,3 +286,18 @@ def test_signing_in_gives_a_new_csrf_secret(client):
     # A form token handed out before sign-in no longer works after it.
     stale = client.post("/account/password", data={"csrf_token": before})
     assert stale.status_code == 400
+
+
+def test_a_new_secret_key_ends_sessions_unless_the_old_one_is_kept_as_a_fallback(
+        app, client, citizen):
+    # The session cookie's signer is built once per set of keys (lms.SessionCookies):
+    # a key rotated in the running app must still take effect at once.
+    login(client, "dan@example.vn")
+    old = app.secret_key
+    app.config["SECRET_KEY"] = "k" * 64
+    assert not signed_in(client)  # signed with the old key: refused
+    login(client, "dan@example.vn")
+    app.config["SECRET_KEY"] = "n" * 64
+    app.config["SECRET_KEY_FALLBACKS"] = ["k" * 64]
+    assert signed_in(client)  # the previous key, kept as a fallback, still verifies
+    app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = old, []
