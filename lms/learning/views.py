@@ -14,7 +14,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from lms.courses.logic import lesson_or_404, neighbours, published_course_or_404
 from lms.documents.certificate import certificate_for, pdf_name
@@ -28,7 +27,6 @@ from lms.learning.mine import my_courses
 from lms.learning.models import QuizAttempt
 from lms.learning.questions.text import page_items, question_html
 from lms.learning.status import statuses
-from lms.org.models import Official
 from lms.util.formatting import date_vi
 from lms.util.time import local_today
 from lms.util.urls import attachment
@@ -252,8 +250,7 @@ def my_learning():
     official = current_user.official
     required = external = None
     if official is not None:
-        required = statuses(select(Official.id).where(Official.id == official.id), today).get(
-            official.id)
+        required = statuses([official.id], today).get(official.id)
         external = logic.external_records(official)
     courses = my_courses(current_user, required.courses if required else None, today)
     return keep_learner_page(lambda: render_page(

@@ -173,6 +173,5 @@ def officials_page(unit: Unit, query: str, state: str, page_number: int, today: 
         page = db.paginate(listing, page=min(page_number, MAX_PAGE), per_page=PER_PAGE,
                            error_out=False)
     page_ids = [o.id for o in page.items]
-    status_of = statuses(select(Official.id).where(Official.id.in_(page_ids)), today) \
-        if page_ids else {}
+    status_of = statuses(page_ids, today) if page_ids else {}
     return page, status_of
