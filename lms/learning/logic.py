@@ -623,24 +623,16 @@ def learning_overview(user: User, also: Collection[Course] = ()) -> LearningOver
     course with a valid one is listed as completed). ``also`` (courses required of the
     learner) get their Progress in ``others``, read in the same statement.
     """
-    done_pairs = db.session.execute(
-        select(Lesson.course_id, LessonProgress.lesson_id)
-        .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
-        .where(LessonProgress.user_id == user.id)
-    ).all()
+    learner = {"user": user.id}
+    done_pairs = db.session.execute(_OVERVIEW.done_pairs, learner).all()
     done_ids = {lesson_id for _course_id, lesson_id in done_pairs}
     started_ids = {course_id for course_id, _lesson_id in done_pairs} | set(
-        db.session.scalars(select(QuizAttempt.course_id).distinct()
-                           .where(QuizAttempt.user_id == user.id))
-    )
-    completions = db.session.scalars(
-        select(Completion).where(Completion.user_id == user.id).order_by(Completion.sequence)
-    ).all()
+        db.session.scalars(_OVERVIEW.quizzes_started, learner))
+    completions = db.session.scalars(_OVERVIEW.completions, learner).all()
     latest: dict[int, Completion] = {c.course_id: c for c in completions}
     course_ids = started_ids | set(latest)
     courses = db.session.scalars(
-        select(Course).where(Course.id.in_(course_ids)).order_by(Course.title)
-    ).all() if course_ids else []
+        _OVERVIEW.courses, {"ids": sorted(course_ids)}).all() if course_ids else []
     today = local_today()
     overview = LearningOverview([], [])
     in_progress: list[Course] = []
@@ -652,10 +644,7 @@ def learning_overview(user: User, also: Collection[Course] = ()) -> LearningOver
             in_progress.append(course)
     lessons: dict[int, list[Lesson]] = {course.id: [] for course in [*in_progress, *also]}
     if lessons:
-        for lesson in db.session.scalars(
-                select(Lesson).where(Lesson.course_id.in_(list(lessons)),
-                                     Lesson.is_active.is_(True))
-                .order_by(Lesson.course_id, Lesson.position)):
+        for lesson in db.session.scalars(_OVERVIEW.lessons, {"ids": list(lessons)}):
             lessons[lesson.course_id].append(lesson)
     for course in in_progress:
         overview.in_progress.append((course, Progress(lessons=lessons[course.id],
@@ -663,6 +652,33 @@ def learning_overview(user: User, also: Collection[Course] = ()) -> LearningOver
     overview.others = {course.id: Progress(lessons=lessons[course.id], done_ids=done_ids)
                        for course in also}
     return overview
+
+
+@dataclass(frozen=True)
+class _OverviewReads:
+    done_pairs: Any
+    quizzes_started: Any
+    completions: Any
+    courses: Any
+    lessons: Any
+
+
+# Built once (a learner's "my courses" runs them on every first view): parameters are
+# bound at execution, so no request builds them or works out their cache keys again.
+_OVERVIEW = _OverviewReads(
+    done_pairs=select(Lesson.course_id, LessonProgress.lesson_id)
+    .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+    .where(LessonProgress.user_id == bindparam("user")),
+    quizzes_started=select(QuizAttempt.course_id).distinct()
+    .where(QuizAttempt.user_id == bindparam("user")),
+    completions=select(Completion).where(Completion.user_id == bindparam("user"))
+    .order_by(Completion.sequence),
+    courses=select(Course).where(Course.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Course.title),
+    lessons=select(Lesson).where(Lesson.course_id.in_(bindparam("ids", expanding=True)),
+                                 Lesson.is_active.is_(True))
+    .order_by(Lesson.course_id, Lesson.position),
+)
 
 
 def certificate_by_code(code: str) -> Completion | None:
@@ -728,7 +744,10 @@ _VERIFICATION = OneRowRead(_verification_statement())
 def external_records(official) -> list[ExternalTraining]:
     """Classroom trainings HR recorded for ``official``, newest first, with their
     courses (one statement)."""
-    return list(db.session.scalars(
-        select(ExternalTraining).where(ExternalTraining.official_id == official.id)
-        .options(joinedload(ExternalTraining.course))
-        .order_by(ExternalTraining.completed_on.desc(), ExternalTraining.id)))
+    return list(db.session.scalars(_EXTERNAL_RECORDS, {"official": official.id}))
+
+
+_EXTERNAL_RECORDS = (
+    select(ExternalTraining).where(ExternalTraining.official_id == bindparam("official"))
+    .options(joinedload(ExternalTraining.course))
+    .order_by(ExternalTraining.completed_on.desc(), ExternalTraining.id))

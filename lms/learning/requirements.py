@@ -60,9 +60,10 @@ def rules_condition(rules: list[dict[str, Any]], leader=None, it_officer=None,
 
 
 def courses_with_rules() -> list[Course]:
-    return [c for c in db.session.scalars(
-        select(Course).where(Course.is_published.is_(True)).order_by(Course.title))
-        if c.required_for]
+    return [c for c in db.session.scalars(_PUBLISHED_COURSES) if c.required_for]
+
+
+_PUBLISHED_COURSES = select(Course).where(Course.is_published.is_(True)).order_by(Course.title)
 
 
 def refresh_requirements(today: date, since: date | None = None,
