@@ -10,7 +10,21 @@ from functools import lru_cache
 
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask_babel import format_date, format_datetime, get_locale
+from flask import g
+from flask_babel import format_date, format_datetime
+
+
+def locale_name() -> str:
+    """The identifier of the locale Flask-Babel formats in ("vi", "en"), without having
+    Flask-Babel resolve and parse it when nothing has asked for it yet in this request:
+    the locale it keeps (``force_locale`` sets one) or else what its selector would
+    give (:func:`lms.select_locale`)."""
+    from lms import select_locale
+
+    if not g:  # no app context: Vietnamese, as Flask-Babel's formatting falls back to
+        return "vi"
+    locale = getattr(getattr(g, "_flask_babel", None), "babel_locale", None)
+    return str(locale) if locale is not None else select_locale()
 
 
 def date_vi(day: date | None) -> str:
@@ -19,7 +33,7 @@ def date_vi(day: date | None) -> str:
         return ""
     if isinstance(day, datetime):  # Flask-Babel moves an instant to the user's zone
         return format_date(day, "dd/MM/yyyy")
-    return _day(day, str(get_locale() or "vi"))
+    return _day(day, locale_name())
 
 
 @lru_cache(maxsize=4096)
@@ -45,7 +59,7 @@ def _format(value: int | float | Decimal, pattern: str | None, locale: str) -> s
 
 def format_decimal(value: int | float | Decimal, pattern: str | None = None) -> str:
     """Babel's format_decimal in the page's locale (as flask_babel's), remembered."""
-    return _format(value, pattern, str(get_locale() or "vi"))
+    return _format(value, pattern, locale_name())
 
 
 def number_vi(value: int | float | None) -> str:

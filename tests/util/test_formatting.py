@@ -43,6 +43,20 @@ def test_numbers_in_vietnamese_and_english(app):
         assert percent_vi(Decimal("48.4")) == "48.4%" and number_vi(3000) == "3,000"
 
 
+def test_numbers_follow_the_language_the_visitor_chose(app, client):
+    # Nothing has asked Flask-Babel for the locale yet: the chosen language still counts.
+    from flask import session
+
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert number_vi(3000) == "3,000"
+        with force_locale("vi"):  # a forced locale wins over the session's
+            assert number_vi(3000) == "3.000"
+    with app.test_request_context():
+        assert number_vi(3000) == "3.000"  # the default, Vietnamese
+    assert number_vi(3000) == "3.000"  # outside any request or app
+
+
 def test_the_sort_key_follows_the_name_through_import_and_edits(app):
     load_units()
     load_roster([["CB1", "Đặng Văn An", "X1", "công chức", "", "", "", "", "", "", ""]])
