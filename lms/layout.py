@@ -176,6 +176,7 @@ def _in_layout(app: Flask, own: str, request_path: str, user: Any,
 # --- a page's own blocks kept, with slots -------------------------------------------------
 
 _SLOT = re.compile(f"lms-slot-([a-z_]+)-{_MARK}")
+_FILLED = re.compile(f"lms-(slot-[a-z_]+|path)-{_MARK}")  # a slot's mark, or PATH
 KEPT_BLOCKS = 512  # pages' own blocks kept per process (shapes × languages)
 
 
@@ -190,11 +191,12 @@ def render_with_slots(template_name: str, slots: dict[str, str], **context: Hash
     change from one request to the next only with ``slots``: text the template shows
     as it is (escaped; tested for nothing but being empty; never through a filter).
 
-    For a visitor not signed in, the blocks are rendered once per process for each
-    ``context`` (small hashable values: they are the key, with which slots are empty,
-    the language and the release), with a mark in each slot; a request escapes its own
-    values into the marks. A template that showed a slot otherwise (filtered, or not
-    at all) is not kept. Signed in, or with a flashed message: rendered as usual."""
+    For a visitor not signed in, the page (its own blocks in the kept layout) is
+    rendered once per process for each ``context`` (small hashable values: they are the
+    key, with which slots are empty, the language and the release), with a mark in each
+    slot and where the address goes; a request escapes its own values into the marks.
+    A template that showed a slot otherwise (filtered, or not at all) is not kept.
+    Signed in, or with a flashed message: rendered as usual."""
     from lms import select_locale
     from lms.http_cache import release, showed_flashes
 
@@ -208,17 +210,32 @@ def render_with_slots(template_name: str, slots: dict[str, str], **context: Hash
     kept = per_app(app, "lms_kept_blocks", _KeptBlocks)
     pieces = kept.get(key)
     if pieces is None:
-        marks = {name: f"lms-slot-{name}-{_MARK}" if value else value
-                 for name, value in slots.items()}
-        values = dict(context, **marks)
-        app.update_template_context(values)
-        own = _overlay(app).get_or_select_template(template_name).render(values)
-        pieces = tuple(_SLOT.split(own))
-        if (own.count(SPLIT) != 1 or {name for name, value in slots.items() if value}
-                != set(pieces[1::2])):
+        pieces = _page_with_slots(app, template_name, slots, context)
+        if pieces is None:
             return render_page(template_name, **slots, **context)
         kept.put(key, pieces)
-    own = "".join(str(escape(slots[piece])) if n % 2 else piece
-                  for n, piece in enumerate(pieces))
-    page = _in_layout(app, own, request.full_path.rstrip("?"), user)
-    return render_page(template_name, **slots, **context) if page is None else page
+    values = {f"slot-{name}": str(escape(value)) for name, value in slots.items()}
+    values["path"] = str(escape(request.full_path.rstrip("?")))
+    return "".join(values[piece] if n % 2 else piece for n, piece in enumerate(pieces))
+
+
+def _page_with_slots(app: Flask, template_name: str, slots: dict[str, str],
+                     context: dict[str, Hashable]) -> tuple[str, ...] | None:
+    """The whole page for a visitor not signed in, split: text, then what goes there
+    ("slot-<name>", or "path" for the address), then text...; None when it cannot be
+    kept that way."""
+    marks = {name: f"lms-slot-{name}-{_MARK}" if value else value
+             for name, value in slots.items()}
+    values = dict(context, **marks)
+    app.update_template_context(values)
+    own = _overlay(app).get_or_select_template(template_name).render(values)
+    shown = {name for name, value in slots.items() if value}
+    if own.count(SPLIT) != 1 or set(_SLOT.findall(own)) != shown:
+        return None
+    shell = _shell(app, None)
+    if shell is None:
+        return None
+    title, content = own.split(SPLIT)
+    page = "".join({TITLE: title, CONTENT: content}.get(piece, piece) if n % 2 else piece
+                   for n, piece in enumerate(shell))
+    return tuple(_FILLED.split(page))
