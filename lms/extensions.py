@@ -175,17 +175,23 @@ class OneRowRead:
 
     def __init__(self, statement) -> None:
         self.statement = statement
-        self._compiled: dict[Engine, tuple[str, tuple[str, ...] | None]] = {}
+        # Per kind of database and driver, not per engine: holding engines here would
+        # keep every app's connection pool alive (tests make one app each).
+        self._compiled: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None]] = {}
 
-    def _compile(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
-        compiled = self.statement.compile(dialect=engine.dialect)
-        names = tuple(compiled.positiontup) if compiled.positional else None
-        self._compiled[engine] = (compiled.string, names)
-        return self._compiled[engine]
+    def _sql(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+        dialect = engine.dialect
+        kind = (dialect.name, dialect.driver, dialect.paramstyle)
+        found = self._compiled.get(kind)
+        if found is None:
+            compiled = self.statement.compile(dialect=dialect)
+            names = tuple(compiled.positiontup) if compiled.positional else None
+            found = self._compiled[kind] = (compiled.string, names)
+        return found
 
     def one_or_none(self, **params) -> tuple | None:
         engine = db.engine
-        sql, names = self._compiled.get(engine) or self._compile(engine)
+        sql, names = self._sql(engine)
         arguments = tuple(params[name] for name in names) if names is not None else params
         bare_statement.send(sql)
         connection = engine.raw_connection()
