@@ -624,15 +624,15 @@ def learning_overview(user: User, also: Collection[Course] = ()) -> LearningOver
     learner) get their Progress in ``others``, read in the same statement.
     """
     learner = {"user": user.id}
-    done_pairs = db.session.execute(_OVERVIEW.done_pairs, learner).all()
+    done_pairs = db.session.execute(_DONE_PAIRS, learner).all()
     done_ids = {lesson_id for _course_id, lesson_id in done_pairs}
     started_ids = {course_id for course_id, _lesson_id in done_pairs} | set(
-        db.session.scalars(_OVERVIEW.quizzes_started, learner))
-    completions = db.session.scalars(_OVERVIEW.completions, learner).all()
+        db.session.scalars(_QUIZZES_STARTED, learner))
+    completions = db.session.scalars(_COMPLETIONS, learner).all()
     latest: dict[int, Completion] = {c.course_id: c for c in completions}
     course_ids = started_ids | set(latest)
     courses = db.session.scalars(
-        _OVERVIEW.courses, {"ids": sorted(course_ids)}).all() if course_ids else []
+        _COURSES, {"ids": sorted(course_ids)}).all() if course_ids else []
     today = local_today()
     overview = LearningOverview([], [])
     in_progress: list[Course] = []
@@ -644,7 +644,7 @@ def learning_overview(user: User, also: Collection[Course] = ()) -> LearningOver
             in_progress.append(course)
     lessons: dict[int, list[Lesson]] = {course.id: [] for course in [*in_progress, *also]}
     if lessons:
-        for lesson in db.session.scalars(_OVERVIEW.lessons, {"ids": list(lessons)}):
+        for lesson in db.session.scalars(_ACTIVE_LESSONS, {"ids": list(lessons)}):
             lessons[lesson.course_id].append(lesson)
     for course in in_progress:
         overview.in_progress.append((course, Progress(lessons=lessons[course.id],
@@ -654,31 +654,21 @@ def learning_overview(user: User, also: Collection[Course] = ()) -> LearningOver
     return overview
 
 
-@dataclass(frozen=True)
-class _OverviewReads:
-    done_pairs: Any
-    quizzes_started: Any
-    completions: Any
-    courses: Any
-    lessons: Any
-
-
 # Built once (a learner's "my courses" runs them on every first view): parameters are
 # bound at execution, so no request builds them or works out their cache keys again.
-_OVERVIEW = _OverviewReads(
-    done_pairs=select(Lesson.course_id, LessonProgress.lesson_id)
-    .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
-    .where(LessonProgress.user_id == bindparam("user")),
-    quizzes_started=select(QuizAttempt.course_id).distinct()
-    .where(QuizAttempt.user_id == bindparam("user")),
-    completions=select(Completion).where(Completion.user_id == bindparam("user"))
-    .order_by(Completion.sequence),
-    courses=select(Course).where(Course.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Course.title),
-    lessons=select(Lesson).where(Lesson.course_id.in_(bindparam("ids", expanding=True)),
-                                 Lesson.is_active.is_(True))
-    .order_by(Lesson.course_id, Lesson.position),
-)
+_DONE_PAIRS = (select(Lesson.course_id, LessonProgress.lesson_id)
+               .join(LessonProgress, LessonProgress.lesson_id == Lesson.id)
+               .where(LessonProgress.user_id == bindparam("user")))
+_QUIZZES_STARTED = (select(QuizAttempt.course_id).distinct()
+                    .where(QuizAttempt.user_id == bindparam("user")))
+_COMPLETIONS = (select(Completion).where(Completion.user_id == bindparam("user"))
+                .order_by(Completion.sequence))
+_COURSES = (select(Course).where(Course.id.in_(bindparam("ids", expanding=True)))
+            .order_by(Course.title))
+_ACTIVE_LESSONS = (select(Lesson)
+                   .where(Lesson.course_id.in_(bindparam("ids", expanding=True)),
+                          Lesson.is_active.is_(True))
+                   .order_by(Lesson.course_id, Lesson.position))
 
 
 def certificate_by_code(code: str) -> Completion | None:
