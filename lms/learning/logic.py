@@ -411,10 +411,10 @@ def question_history(user: User, course: Course) -> Seen:
     latest = ends[0] if ends else None
     before = ends[1] if len(ends) > 1 else None
     seen = Seen()
-    for started_at, questions in db.session.execute(
-            select(QuizAttempt.started_at, QuizAttempt.questions)
+    for started_at, ids in db.session.execute(
+            select(QuizAttempt.started_at, QuizAttempt.question_ids)
             .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)):
-        ids = [q["id"] for q in questions or ()]
+        ids = ids or ()
         for qid in ids:
             if started_at > seen.last_shown.get(qid, started_at.min):
                 seen.last_shown[qid] = started_at

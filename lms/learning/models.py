@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship, validates
 
 from lms.auth.models import User
 from lms.courses.models import Course, Lesson
@@ -39,6 +39,10 @@ class QuizAttempt(db.Model):
     # The questions as asked (the ones drawn from a pool, their order, choice order,
     # answers): grading and the result page never depend on later edits of quiz.yml.
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # Their ids in the same order, set with ``questions``: a pool's next draw reads
+    # which questions a learner's attempts showed, and those lists are a few bytes
+    # where the questions (texts, choices, answers) are kilobytes per attempt.
+    question_ids: Mapped[list[str] | None] = mapped_column(JSON)
     pass_percent: Mapped[int]
     responses: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     correct_count: Mapped[int | None]
@@ -53,6 +57,11 @@ class QuizAttempt(db.Model):
 
     user: Mapped[User] = relationship()
     course: Mapped[Course] = relationship()
+
+    @validates("questions")
+    def _keep_question_ids(self, _key: str, questions: list[dict[str, Any]] | None):
+        self.question_ids = None if questions is None else [q["id"] for q in questions]
+        return questions
 
 
 class Completion(db.Model):

@@ -3,12 +3,14 @@ what the learner has not seen; the attempt stores exactly what it showed."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from flask_migrate import upgrade
+from sqlalchemy import select, text
 
 from lms.courses.logic import published_course_or_404
 from lms.courses.sync import sync_courses
@@ -17,7 +19,9 @@ from lms.learning import logic
 from lms.learning.models import Completion, QuizAttempt
 from lms.learning.pools import Seen, draw_questions
 from lms.util.time import utcnow
-from tests.builders import write_course
+from tests.builders import make_user, write_course
+from tests.conftest import database_url, running_app
+from tests.conftest import statements as recorded
 from tests.learning.test_quiz import open_quiz
 
 
@@ -174,3 +178,41 @@ def test_equal_counts_prefer_the_least_recently_shown():
     for seed in range(5):
         assert [q["id"] for q in draw_questions(quiz, random.Random(seed), seen)] == [
             "cau-1", "cau-2"]
+
+
+def test_the_draw_reads_the_ids_each_attempt_asked_not_its_questions(app, courses_dir,
+                                                                     citizen):
+    """Each attempt keeps the ids it asked beside its questions, and the history the
+    next draw reads comes from those ids, whatever the questions' texts weigh."""
+    course = pooled_course(courses_dir, n=6, draw=3)
+    asked = take(citizen, course, random.Random(5))
+    attempt = db.session.scalar(select(QuizAttempt))
+    assert attempt.question_ids == asked
+    with recorded() as seen:
+        history = logic.question_history(citizen, course)
+    assert history.current == Counter(asked)
+    assert not any("quiz_attempts.questions" in statement for statement in seen), seen
+
+
+def test_migration_0021_gives_existing_attempts_their_question_ids(tmp_path, courses_dir):
+    (tmp_path / "m").mkdir()
+    with running_app(database_url(tmp_path / "m"), create_tables=False,
+                     LMS_COURSES_DIR=str(courses_dir)):
+        upgrade(revision="0020")
+        make_user("citizen", email="dan@example.vn")
+        write_course(courses_dir, quiz=pool_quiz(4, draw=2))
+        sync_courses(courses_dir)
+        db.session.commit()
+        questions = json.dumps([{"id": "cau-2", "text": "Câu hai?"},
+                                {"id": "cau-0", "text": "Câu không?"}])
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO quiz_attempts (user_id, course_id, number, questions, "
+                "pass_percent, passed, started_at) SELECT users.id, courses.id, 1, :q, 60, "
+                "false, '2026-01-01 00:00:00' FROM users, courses"), {"q": questions})
+        db.session.remove()
+        upgrade()
+        attempt = db.session.scalar(select(QuizAttempt))
+        assert attempt.question_ids == ["cau-2", "cau-0"]
+        assert logic.question_history(attempt.user, attempt.course).current == Counter(
+            ["cau-2", "cau-0"])
