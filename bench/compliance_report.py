@@ -443,19 +443,32 @@ def raw_baselines(app, as_of: date, scope_path: str | None = None
                   ) -> tuple[float, dict[int, tuple[int, int]]]:
     """The fastest of the hand-written statements, and the per-unit counts it gives:
     each official under their unit of the date, with their attributes of the date."""
+    from contextlib import nullcontext
+
     from lms.extensions import db
+    from lms.reports.indicator import _planner_settings
 
     with app.app_context():
         params = {"as_of": as_of}
         if scope_path:
             params["scope"] = scope_path + "%"
         best, counts = None, None
-        for name, statement in raw_statements(as_of, scope_path).items():
+        candidates = [(name, statement, None) for name, statement
+                      in raw_statements(as_of, scope_path).items()]
+        if db.engine.dialect.name == "postgresql" and not scope_path:
+            # The whole database's report runs with the grouped way's planner settings;
+            # the hand-written GROUP BY runs with them too (8.6 s against 10.4 s on the
+            # national country), so the baseline is as fast as they make it.
+            candidates.append(("group_by, grouped settings",
+                               raw_statements(as_of)["group_by"], "grouped"))
+        for name, statement, way in candidates:
             times = []
             for _ in range(3):
-                began = time.perf_counter()
-                rows = db.session.execute(statement, params).all()
-                times.append(time.perf_counter() - began)
+                with _planner_settings(way) if way else nullcontext():
+                    began = time.perf_counter()
+                    rows = db.session.execute(statement, params).all()
+                    times.append(time.perf_counter() - began)
+                db.session.rollback()
             seconds = min(times)
             log(f"raw baseline '{name}': {seconds:.3f} s")
             if best is None or seconds < best:

@@ -437,7 +437,7 @@ def explain(url: str, courses_dir: Path, code: str | None) -> str:
 
     from lms.extensions import db
     from lms.org.models import Unit
-    from lms.reports.indicator import _index_joins as index_joins
+    from lms.reports.indicator import _planner_settings as planner_settings
     from lms.reports.indicator import compliance_report
 
     app = make_app(url, courses_dir)
@@ -462,8 +462,10 @@ def explain(url: str, courses_dir: Path, code: str | None) -> str:
             event.remove(db.engine, "after_cursor_execute", after)
         seconds, statement, parameters = max(seen, key=lambda item: item[0])
         db.session.rollback()
-        # With the planner settings the report ran it with (a subtree's "joined" way).
-        with index_joins("held_rows" in statement):
+        # With the planner settings the report ran it with (its way's).
+        way = ("joined" if "held_rows" in statement
+               else "grouped" if "held_online" in statement else "probes")
+        with planner_settings(way):
             plan = db.session.connection().exec_driver_sql(
                 "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters).scalars().all()
         db.session.rollback()

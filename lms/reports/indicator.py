@@ -393,29 +393,42 @@ def _rests_on(courses: list[Course], required: dict[int, ColumnElement[bool]],
                 else_=literal(0, BigInteger))
 
 
-# PostgreSQL's planner settings the "joined" way runs with (docs/scaling.md).
-_JOIN_SETTINGS = ("enable_hashjoin", "enable_mergejoin")
+# PostgreSQL's planner settings each way of reading one date runs with (docs/scaling.md).
+_WAY_SETTINGS: dict[str, dict[str, str]] = {
+    # A subtree's read must cost what its officials cost. The planner estimates a
+    # province's periods from the whole country's average per unit (4x too many for
+    # Nghệ An's small communes) and then prefers hashing every completion, classroom
+    # record and official of the country (1.1 s) to ~100,000 index look-ups per table
+    # (0.65 s in two workers). Without hash and merge joins it has only the plan the
+    # way is written for; aggregates still hash.
+    "joined": {"enable_hashjoin": "off", "enable_mergejoin": "off"},
+    # Every unit: each grouped read streams in its covering index's order (accounts,
+    # officials), grouped as it goes and merge-joined to the officials and periods in
+    # that order, in one process. The planner expects a quarter of the accounts that
+    # hold completions, hashes them (1.8 million groups, spilled to disk), builds each
+    # join's hash table in one process, and has every parallel worker compute the
+    # grouped reads again: 9-10 s on two cores against 6 s streamed, side by side.
+    "grouped": {"enable_hashagg": "off", "enable_hashjoin": "off",
+                "max_parallel_workers_per_gather": "0"},
+}
 
 
 @contextmanager
-def _index_joins(joined: bool) -> Iterator[None]:
-    """For the "joined" way on PostgreSQL, index nested loops only while its statement
-    runs (``SET LOCAL``, then the previous values again).
-
-    A subtree's read must cost what its officials cost. The planner estimates a
-    province's periods from the whole country's average per unit (4x too many for
-    Nghệ An's small communes) and then prefers hashing every completion, classroom
-    record and official of the country (1.1 s) to ~100,000 index look-ups per table
-    (0.65 s in two workers). Without hash and merge joins it has only the plan the way
-    is written for; aggregates still hash."""
-    if not joined or db.engine.dialect.name != "postgresql":
+def _planner_settings(way: str) -> Iterator[None]:
+    """On PostgreSQL, ``way``'s planner settings only while its statement runs
+    (``set_config(..., true)``, then the previous values again, in the same
+    transaction)."""
+    settings = _WAY_SETTINGS.get(way)
+    if not settings or db.engine.dialect.name != "postgresql":
         yield
         return
-    pairs = ", ".join(f"current_setting('{n}'), set_config('{n}', 'off', true)"
-                      for n in _JOIN_SETTINGS)
-    before = db.session.execute(text(f"SELECT {pairs}")).one()[::2]
+    names = list(settings)
+    pairs = ", ".join(f"current_setting('{n}'), set_config('{n}', :s{i}, true)"
+                      for i, n in enumerate(names))
+    before = db.session.execute(text(f"SELECT {pairs}"),
+                                {f"s{i}": settings[n] for i, n in enumerate(names)}).one()[::2]
     yield  # (if the statement fails, the transaction's rollback undoes the settings)
-    restore = ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(_JOIN_SETTINGS))
+    restore = ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(names))
     db.session.execute(text(f"SELECT {restore}"), {f"v{i}": v for i, v in enumerate(before)})
 
 
@@ -464,6 +477,8 @@ def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int]
     if len(dates) == 1 or not courses:
         # One date (the report): see _one_date_way for the two ways of reading it.
         way = _one_date_way(unit_ids is None) if way is None else way
+        if not courses or len(courses) >= 63:
+            way = "probes"  # nothing to hold, or more courses than a bit mask has bits
         for k, as_of in enumerate(dates):
             required = _required(courses, history, as_of)
             any_required = or_(*required.values()) if courses else literal(False)
@@ -475,10 +490,10 @@ def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int]
                 .group_by(OfficialPeriod.unit_id)
             )
             done = None
-            if way == "joined" and courses and len(courses) < 63:
+            if way == "joined":
                 statement = _joined_statement(courses, history, as_of, cycle, evidence,
                                               unit_ids)
-            elif way == "grouped" and courses and len(courses) < 63:
+            elif way == "grouped":
                 officials = None if unit_ids is None else select(
                     OfficialPeriod.official_id).where(_counted_on(as_of), _in_units(unit_ids))
                 done = _held_masks(courses, as_of, cycle, evidence, officials)
@@ -491,7 +506,7 @@ def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int]
                         _has_bit(external.c.held, i)) for i, c in enumerate(courses)])
             else:
                 trained = _trained_exists(courses, required, as_of, cycle)
-            if way != "joined" or not courses or len(courses) >= 63:
+            if way != "joined":
                 if evidence and courses:
                     counted = func.sum(_rests_on(courses, required, trained, as_of, cycle,
                                                  done))
@@ -500,7 +515,7 @@ def unit_counts(dates: list[date], cycle: str = "all", unit_ids: Collection[int]
                 statement = statement.add_columns(
                     counted, func.sum(case((not_(any_required), 1), else_=0)))
             empty = (0, 0, 0, 0, 0) if evidence else (0, 0, 0)
-            with _index_joins(way == "joined"):
+            with _planner_settings(way):
                 rows = db.session.execute(statement).all()
             for row in rows:
                 per_date = result.setdefault(row[0], [empty] * len(dates))

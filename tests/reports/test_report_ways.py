@@ -81,3 +81,25 @@ def test_a_subtree_is_read_joined_and_the_planner_settings_come_back(app, course
     assert (report.root.officials_total, report.root.officials_trained) == (1, 1)
     assert tuple(settings) == ("on", "on")
     assert any("held_rows" in s for s in statements)  # the joined statement ran
+
+
+@pytest.mark.postgres_only
+def test_the_whole_database_is_read_grouped_in_index_order_then_the_settings_come_back(
+        app, courses):
+    roster(("A", "X1", False, False, "", ""))
+    complete("A", "co-ban", D)
+    complete("A", "an-toan", D)
+    names = ("enable_hashagg", "enable_hashjoin", "max_parallel_workers_per_gather")
+    query = text("SELECT " + ", ".join(f"current_setting('{n}')" for n in names))
+    before = tuple(db.session.execute(query).one())
+
+    with recorded() as statements:
+        report = indicator.compliance_report(None, D)
+        during = [s for s in statements if "held_online" in s]
+        with indicator._planner_settings("grouped"):
+            inside = tuple(db.session.execute(query).one())
+        after = tuple(db.session.execute(query).one())
+    assert (report.root.officials_total, report.root.officials_trained) == (1, 1)
+    assert len(during) == 1  # the grouped statement ran
+    assert inside == ("off", "off", "0")
+    assert after == before
