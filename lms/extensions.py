@@ -6,6 +6,7 @@ import re
 import sqlite3
 
 from blinker import Namespace
+from flask import current_app, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,10 +32,31 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class Logins(LoginManager):
+    """Flask-Login's manager, without hashing the visitor's address and browser (session
+    protection's identifier) on a request whose session is empty: Flask-Login computes
+    it first and then skips the check for an empty session all the same."""
+
+    def _session_protection_failed(self) -> bool:
+        if not session:
+            return False
+        return super()._session_protection_failed()
+
+
+class Csrf(CSRFProtect):
+    """Flask-WTF's CSRF protection, asking first whether the request's method is one it
+    checks: Flask-WTF looks up the view's exemptions first, on every GET too."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        super().protect(apply_exemptions)
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
-csrf = CSRFProtect()
+login_manager = Logins()
+csrf = Csrf()
 babel = Babel()
 # Limits are declared on the views that need them (login, registration, activation);
 # storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis://… for workers).

@@ -158,11 +158,9 @@ def end_session() -> None:
 def sign_in_remembered_browser():
     """A browser without a session but with a live remember-me token gets a session
     (and a new secret in its cookie); a worthless cookie is deleted."""
-    if request.endpoint == "static" or current_user.is_authenticated:
-        return None
     cookie = request.cookies.get(remember.COOKIE_NAME)
-    if not cookie:
-        return None
+    if not cookie or request.endpoint == "static" or current_user.is_authenticated:
+        return None  # (the cookie first: most requests have none, and no account to load)
     result = remember.redeem(cookie, address=request.remote_addr)
     db.session.commit()  # the rotation, or what a replayed cookie revoked
     if result.user is None:

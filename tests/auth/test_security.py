@@ -301,3 +301,32 @@ def test_a_new_secret_key_ends_sessions_unless_the_old_one_is_kept_as_a_fallback
     app.config["SECRET_KEY_FALLBACKS"] = ["k" * 64]
     assert signed_in(client)  # the previous key, kept as a fallback, still verifies
     app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = old, []
+
+
+def test_session_protection_checks_signed_in_browsers_and_skips_empty_sessions(
+        app, client, citizen, monkeypatch):
+    """Flask-Login binds a session to the browser's address and agent; lms skips hashing
+    them for a visitor with an empty session (there is nothing to protect), and still
+    checks every signed-in request: a session moved to another browser is no longer
+    fresh, so pages that ask for a fresh sign-in ask again."""
+    from lms.extensions import login_manager
+
+    identifiers = []
+    real = login_manager._session_identifier_generator
+
+    def counted():
+        identifiers.append(1)
+        return real()
+
+    monkeypatch.setattr(login_manager, "_session_identifier_generator", counted)
+    assert client.get("/courses/").status_code == 200
+    assert identifiers == []
+    login(client, citizen.email)
+    assert client.get("/my").status_code == 200
+    assert identifiers
+    with client.session_transaction() as stored:
+        assert stored.get("_fresh") is True
+    monkeypatch.setattr(login_manager, "_session_identifier_generator", lambda: "elsewhere")
+    client.get("/my")
+    with client.session_transaction() as stored:
+        assert stored.get("_fresh") is False
