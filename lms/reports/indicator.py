@@ -442,9 +442,9 @@ def _one_date_way(whole: bool) -> str:
     are correlated sub-plans, which never run in parallel workers: the national report
     was 2 million probes in a row on one core (25 s). For the whole database the
     holdings come instead from two grouped reads (``_held_masks``: completions by
-    account, classroom records by official, one bit mask each), hash-joined to the
-    periods and summed per unit: one pass over each table, the completions' in
-    parallel workers (docs/scaling.md). A subtree would pass over the whole country's
+    account, classroom records by official, one bit mask each), joined to the periods
+    and summed per unit: one pass over each table, streamed in index order
+    (``_WAY_SETTINGS``, docs/scaling.md). A subtree would pass over the whole country's
     records that way; it is read "joined" (``_joined_statement``): the same index
     look-ups as the probes, one range per official and table, written as joins, which
     PostgreSQL splits between parallel workers. All ways give the same counts
