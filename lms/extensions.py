@@ -14,9 +14,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 # Stable constraint names so Alembic can alter and drop them on every backend.
 NAMING_CONVENTION = {
@@ -226,3 +227,40 @@ class OneRowRead:
                 cursor.close()
         finally:
             connection.close()  # back to the pool
+
+
+
+class OneRowObject(OneRowRead):
+    """A mapped object of at most one row, read as :class:`OneRowRead` reads, and made a
+    persistent object of the request's session as if the ORM had loaded it: the row's
+    values converted as the ORM converts them (the column types' result processors),
+    no attribute history, later changes flushed as updates. The caller makes sure the
+    session does not hold that object already."""
+
+    def __init__(self, model, where) -> None:
+        table = model.__table__
+        super().__init__(select(*table.columns).where(where))
+        mapper = model.__mapper__
+        self.model = model
+        self.keys = tuple(mapper.get_property_by_column(column).key
+                          for column in table.columns)
+        self.columns = tuple(table.columns)
+        self._processors: dict[tuple[str, str], tuple] = {}
+
+    def load(self, **params):
+        row = self.one_or_none(**params)
+        if row is None:
+            return None
+        dialect = db.engine.dialect
+        kind = (dialect.name, dialect.driver)
+        processors = self._processors.get(kind)
+        if processors is None:
+            processors = self._processors[kind] = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.columns)
+        instance = self.model.__mapper__.class_manager.new_instance()
+        for key, process, value in zip(self.keys, processors, row, strict=True):
+            set_committed_value(instance, key, process(value) if process else value)
+        make_transient_to_detached(instance)
+        db.session.add(instance)
+        return instance

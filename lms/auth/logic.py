@@ -11,12 +11,13 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.audit import logic as audit
 from lms.auth import remember, taxcode
 from lms.auth.models import BUSINESS_TYPES, ROLES, ActivationToken, User
-from lms.extensions import db
+from lms.extensions import OneRowObject, db
 from lms.org.models import Official, Unit
 from lms.util.i18n import mark
 from lms.util.time import utcnow
@@ -293,9 +294,13 @@ def create_user(
 def load_session_user(session_id: str) -> User | None:
     """Flask-Login's loader: the user only while the session's version is current."""
     user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not user_id.isdigit() or not version.isdigit() or len(user_id) > 18:
         return None
-    user = db.session.scalar(_USER_BY_ID, {"id": int(user_id)})
+    if db.session.identity_map.get(identity_key(User, int(user_id))) is not None:
+        # Already in this session (a test's shared session, a command): as loaded there.
+        user = db.session.scalar(_USER_BY_ID, {"id": int(user_id)})
+    else:
+        user = _SESSION_USER.load(id=int(user_id))
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
@@ -304,6 +309,9 @@ def load_session_user(session_id: str) -> User | None:
 # Built once: every signed-in request runs it (a statement object rebuilt per call, as
 # session.get does, costs more Python than the query itself).
 _USER_BY_ID = select(User).where(User.id == bindparam("id"))
+# Every signed-in request reads its account first, and on a kept page it is the only
+# statement: read on the driver's cursor and placed in the session as loaded.
+_SESSION_USER = OneRowObject(User, User.__table__.c.id == bindparam("id"))
 
 
 def end_sessions(user: User) -> None:

@@ -6,7 +6,7 @@ import importlib.util
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms import create_app
 from lms.auth import logic
@@ -330,3 +330,31 @@ def test_session_protection_checks_signed_in_browsers_and_skips_empty_sessions(
     client.get("/my")
     with client.session_transaction() as stored:
         assert stored.get("_fresh") is False
+
+
+def test_the_session_account_is_read_on_the_cursor_and_acts_as_the_orm_loaded_it(
+        app, citizen):
+    """Each signed-in request reads its account on the driver's cursor: the object has
+    the ORM's types and values, is in the request's session with no pending change,
+    and what the request then changes is written as an update."""
+    from sqlalchemy import inspect
+
+    from tests.conftest import statements
+
+    user_id, version = citizen.id, citizen.session_version
+    expected = {c.key: getattr(citizen, c.key) for c in User.__table__.columns}
+    db.session.remove()
+    with statements() as seen:
+        user = logic.load_session_user(f"{user_id}:{version}")
+    assert len(seen) == 1 and "FROM users" in seen[0]
+    assert {c.key: getattr(user, c.key) for c in User.__table__.columns} == expected
+    assert type(user.created_at).__name__ == "datetime" and user.is_active is True
+    state = inspect(user)
+    assert state.persistent and not db.session.dirty and not db.session.new
+    assert logic.load_session_user(f"{user_id}:{version}") is user  # read once a session
+    assert logic.load_session_user(f"{user_id}:{version + 1}") is None  # signed out
+    user.full_name = "Lò Thị Pả"
+    db.session.commit()
+    db.session.remove()
+    assert db.session.get(User, user_id).full_name == "Lò Thị Pả"
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
