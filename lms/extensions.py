@@ -188,7 +188,8 @@ bare_statement = Namespace().signal("bare-statement")
 class OneRowRead:
     """A fixed SELECT of at most one row, run on the driver's own cursor.
 
-    For the busiest public lookup (certificate verification): a pooled connection, no
+    For the busiest lookups (certificate verification, each signed-in request's
+    account, :class:`OneRowObject`): a pooled connection, no
     SQLAlchemy Connection, transaction or result objects around the driver's cursor,
     which cost twice the statement itself on a small page. The statement is built with
     SQLAlchemy from the tables and compiled once per engine, so its SQL and parameter
