@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import BadSignature
 from limits.errors import ConfigurationError as LimitsConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -17,6 +19,7 @@ from lms.config import PROJECT_ROOT, ConfigError, load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.headers import register_security_headers
 from lms.util.i18n import install_template_gettext
+from lms.util.lru import BoundedLRU
 from lms.util.time import local_time_text
 
 
@@ -43,19 +46,58 @@ def _babel_locale() -> Locale:
     return _parsed_locale(select_locale())
 
 
+# Session cookies whose signature was checked, per process: a signed-in learner sends
+# the same cookie on every click until it changes (lms.auth.views refreshes it at most
+# once a minute), and checking and decoding it cost more than a kept page's own work.
+SESSION_COOKIES_KEPT = 4096
+_SCALARS = (str, int, float, bool, type(None))
+
+
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, with the signing serializer built once per set of
-    keys instead of on every request (building it serialises a test value)."""
+    keys instead of on every request (building it serialises a test value), and the
+    cookies it verified kept (bounded, least recently used first): the same cookie text
+    is not verified and decoded again. A kept cookie still expires as Flask's would (its
+    signed time against the session lifetime), and only sessions of plain values are
+    kept, so nothing a request changes in place reaches the next one."""
 
     def __init__(self) -> None:
-        self._kept: tuple[tuple, Any] | None = None
+        # (keys, serializer, the cookies verified with them): one tuple, so a rotated
+        # secret never meets cookies verified under the keys before it.
+        self._kept: tuple[tuple, Any, BoundedLRU] | None = None
 
-    def get_signing_serializer(self, app: Flask):
+    def _signing(self, app: Flask) -> tuple[Any, BoundedLRU]:
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         kept = self._kept
         if kept is None or kept[0] != keys:
-            kept = self._kept = (keys, super().get_signing_serializer(app))
-        return kept[1]
+            kept = self._kept = (keys, super().get_signing_serializer(app),
+                                 BoundedLRU(SESSION_COOKIES_KEPT, SESSION_COOKIES_KEPT,
+                                            size_of=lambda _value: 1))
+        return kept[1], kept[2]
+
+    def get_signing_serializer(self, app: Flask):
+        return self._signing(app)[0]
+
+    def open_session(self, app: Flask, request):
+        signer, verified = self._signing(app)
+        if signer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        found = verified.get(value)
+        if found is None:
+            try:
+                data, signed_at = signer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            found = (int(signed_at.timestamp()), data)
+            if isinstance(data, dict) and all(type(v) in _SCALARS for v in data.values()):
+                verified.put(value, found)
+        elif int(time.time()) - found[0] > max_age:  # as itsdangerous checks it
+            return self.session_class()
+        return self.session_class(found[1])
 
 
 class App(Flask):

@@ -17,7 +17,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_dict
 
 # Stable constraint names so Alembic can alter and drop them on every backend.
 NAMING_CONVENTION = {
@@ -260,8 +260,11 @@ class OneRowObject(OneRowRead):
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in self.columns)
         instance = self.model.__mapper__.class_manager.new_instance()
-        for key, process, value in zip(self.keys, processors, row, strict=True):
-            set_committed_value(instance, key, process(value) if process else value)
+        # As the ORM's loader fills an object: into its dict, then committed (by
+        # make_transient_to_detached), so no value counts as a change.
+        instance_dict(instance).update(
+            (key, process(value) if process else value)
+            for key, process, value in zip(self.keys, processors, row, strict=True))
         make_transient_to_detached(instance)
         db.session.add(instance)
         return instance

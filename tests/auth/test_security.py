@@ -303,6 +303,36 @@ def test_a_new_secret_key_ends_sessions_unless_the_old_one_is_kept_as_a_fallback
     app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = old, []
 
 
+def test_a_verified_session_cookie_still_expires_with_the_session_lifetime(
+        app, client, citizen, monkeypatch):
+    # lms.SessionCookies keeps the cookies it verified (a learner sends the same one on
+    # every click): a kept cookie must still expire as Flask's own check would.
+    import time
+    from datetime import timedelta
+
+    login(client, "dan@example.vn")
+    assert signed_in(client) and signed_in(client)  # the second one is the kept cookie
+    app.permanent_session_lifetime = timedelta(seconds=30)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 31)
+    assert not signed_in(client)
+
+
+def test_a_session_changed_by_one_tab_leaves_the_same_cookie_as_it_was(app, client):
+    # Two tabs send the same cookie; one switches the language (a new cookie for it):
+    # the other's cookie, verified and kept before, still reads as it was signed.
+    client.get("/")
+    client.post("/lang", data={"lang": "en", "next": "/"})  # a cookie with the language
+    english = client.get_cookie("session").value
+    assert '<html lang="en">' in client.get("/courses/").get_data(as_text=True)
+    client.post("/lang", data={"lang": "vi", "next": "/"})
+    assert '<html lang="vi">' in client.get("/courses/").get_data(as_text=True)
+    client.set_cookie("session", english)  # the other tab, still holding the first one
+    assert '<html lang="en">' in client.get("/courses/").get_data(as_text=True)
+    with client.session_transaction() as stored:
+        assert stored["lang"] == "en"
+
+
 def test_session_protection_checks_signed_in_browsers_and_skips_empty_sessions(
         app, client, citizen, monkeypatch):
     """Flask-Login binds a session to the browser's address and agent; lms skips hashing
