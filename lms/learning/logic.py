@@ -170,6 +170,16 @@ def done_lesson_ids(user: User, course: Course) -> set[int]:
     )
 
 
+def lessons_left(user: User, course: Course) -> bool:
+    """Whether an active lesson of ``course`` is not done by ``user`` yet: one
+    statement, no lesson loaded (submitting a quiz asks it, and shows no lesson)."""
+    done = select(LessonProgress.id).where(LessonProgress.user_id == user.id,
+                                           LessonProgress.lesson_id == Lesson.id)
+    return bool(db.session.scalar(select(
+        select(Lesson.id).where(Lesson.course_id == course.id, Lesson.is_active.is_(True),
+                                ~done.exists()).exists())))
+
+
 def course_progress(user: User | None, course: Course) -> Progress:
     progress = Progress(lessons=course.active_lessons)
     if user is None or not user.is_authenticated:
@@ -228,8 +238,7 @@ def complete_if_finished(
         return current
     if not may_earn(user, course):
         return None  # reading an officials-only course certifies nobody off the roster
-    lesson_ids = {lesson.id for lesson in course.active_lessons}
-    if not lesson_ids <= done_lesson_ids(user, course):
+    if lessons_left(user, course):
         return None
     if course.has_quiz and (attempt is None or not attempt.passed):
         if not quiz_passed_since_last_completion(user, course):
@@ -353,23 +362,24 @@ def open_attempt(user: User, course: Course, rng: random.Random | None = None,
             return attempt
         submit_attempt(user, attempt, None, now=now)
     check_may_open(user, course, now)
-    number = (
-        db.session.scalar(
-            select(func.max(QuizAttempt.number)).where(
-                QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id
-            )
-        )
-        or 0
-    ) + 1
     quiz = course.quiz
-    pooled = questions_per_attempt(quiz) < len(quiz["questions"])
+    if questions_per_attempt(quiz) < len(quiz["questions"]):
+        # A pool's draw reads what the earlier attempts showed: the same read numbers
+        # this one.
+        earlier = _earlier_attempts(user, course)
+        number = max((row.number for row in earlier), default=0) + 1
+        seen = question_history(user, course, earlier)
+    else:
+        number = (db.session.scalar(
+            select(func.max(QuizAttempt.number)).where(
+                QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)) or 0) + 1
+        seen = None
     limit = course.quiz_time_limit_minutes
     attempt = QuizAttempt(
         user_id=user.id,
         course_id=course.id,
         number=number,
-        questions=snapshot_questions(quiz, rng or random.SystemRandom(),
-                                     question_history(user, course) if pooled else None),
+        questions=snapshot_questions(quiz, rng or random.SystemRandom(), seen),
         pass_percent=quiz["pass_percent"],
         started_at=now,
         deadline=now + timedelta(minutes=limit) if limit else None,
@@ -398,11 +408,20 @@ def _unsubmitted_attempt(user: User, course: Course) -> QuizAttempt | None:
     )
 
 
-def question_history(user: User, course: Course) -> Seen:
+def _earlier_attempts(user: User, course: Course) -> list[Any]:
+    """(number, started_at, question_ids) of each of the learner's attempts."""
+    return db.session.execute(
+        select(QuizAttempt.number, QuizAttempt.started_at, QuizAttempt.question_ids)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)).all()
+
+
+def question_history(user: User, course: Course, earlier: list[Any] | None = None) -> Seen:
     """How often the learner's attempts showed each question, in their current
     validity window (attempts opened since their latest completion of ``course``) and
     in the one before (since the completion before that), and when any attempt last
-    showed it."""
+    showed it. ``earlier``: the attempts as :func:`_earlier_attempts` read them."""
+    if earlier is None:
+        earlier = _earlier_attempts(user, course)
     ends = db.session.scalars(
         select(Completion.completed_at)
         .where(Completion.user_id == user.id, Completion.course_id == course.id)
@@ -411,9 +430,7 @@ def question_history(user: User, course: Course) -> Seen:
     latest = ends[0] if ends else None
     before = ends[1] if len(ends) > 1 else None
     seen = Seen()
-    for started_at, ids in db.session.execute(
-            select(QuizAttempt.started_at, QuizAttempt.question_ids)
-            .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)):
+    for _number, started_at, ids in earlier:
         ids = ids or ()
         for qid in ids:
             if started_at > seen.last_shown.get(qid, started_at.min):

@@ -49,6 +49,21 @@ def test_removed_lesson_keeps_its_history_but_no_longer_counts(app, courses_dir)
     assert db.session.get(Lesson, lesson_two.id).is_active is False
 
 
+def test_a_removed_lesson_is_not_needed_to_complete_the_course(app, courses_dir):
+    # Completion asks whether an active lesson is left undone (one statement): the
+    # removed one no longer counts, and the last active one still does.
+    write_course(courses_dir, lessons=["Một", "Hai", "Ba"], quiz=False)
+    sync_courses(courses_dir)
+    learner = make_user()
+    one, _two, three = lessons_of("ky-nang-so-co-ban")
+    write_course(courses_dir, lessons=["Một", "Ba"], quiz=False)  # "Hai" removed
+    sync_courses(courses_dir)
+    assert mark_lesson_done(learner, one) is None  # "Ba" is still to do
+    completion = mark_lesson_done(learner, db.session.get(Lesson, three.id))
+    db.session.commit()
+    assert completion is not None and completion.user_id == learner.id
+
+
 def test_edited_lesson_is_rerendered(app, courses_dir):
     folder = write_course(courses_dir)
     sync_courses(courses_dir)
