@@ -108,24 +108,23 @@ def quiz(slug: str):
                 and attempt.submitted_at is None and logic.seconds_left(attempt) != 0):
             # Blanks, not yet confirmed, and time to fill them: the page again, every
             # answer kept, saying how many are blank (what quiz.js asks in the browser).
-            return _quiz_page(course, attempt, form, logic.course_progress(current_user, course),
+            return _quiz_page(course, attempt, form, not logic.lessons_left(current_user, course),
                               responses=responses, blanks=blanks)
         logic.submit_attempt(current_user, attempt, responses)
         result = url_for("learning.attempt_result", slug=slug, attempt_id=attempt.id)
         db.session.commit()
         return redirect(result)
 
-    progress = logic.course_progress(current_user, course)
-    if progress.completion is not None:
-        return render_page("learning/quiz_done.html", course=course, progress=progress)
+    completion = logic.current_completion(current_user, course)
+    if completion is not None:
+        return render_page("learning/quiz_done.html", course=course, completion=completion)
+    # The page says whether lessons are left, nothing more of them: one statement.
+    lessons_done = not logic.lessons_left(current_user, course)
     # The usual case, an attempt already open, writes nothing.
     attempt = logic.unsubmitted_attempt(current_user, course)
     if attempt is not None and logic.is_overdue(attempt):
         logic.submit_attempt(current_user, attempt, None)  # its time ran out unanswered
         db.session.commit()
-        # The commit expired every object: read the lessons again in one statement,
-        # not one lesson at a time as the template touches them.
-        progress = logic.course_progress(current_user, course)
         attempt = None
     if attempt is None:
         if course.quiz_time_limit_minutes:
@@ -137,18 +136,19 @@ def quiz(slug: str):
             db.session.commit()
             return _closed_page(course, closed)
         # Opening an attempt adds it and changes nothing the page has read (the
-        # lessons, the progress, the account): the page renders from what is loaded.
+        # course, the account): the page renders from what is loaded.
         commit_keeping_loaded()
     form.attempt_id.data = str(attempt.id)
     if attempt.deadline is not None:  # a countdown: what it shows changes by the second
-        return _quiz_page(course, attempt, form, progress)
-    return keep_learner_page(lambda: _quiz_page(course, attempt, form, progress))
+        return _quiz_page(course, attempt, form, lessons_done)
+    return keep_learner_page(lambda: _quiz_page(course, attempt, form, lessons_done))
 
 
-def _quiz_page(course, attempt: QuizAttempt, form: QuizForm, progress: logic.Progress,
+def _quiz_page(course, attempt: QuizAttempt, form: QuizForm, lessons_done: bool,
                responses: dict | None = None, blanks: list[int] | None = None):
-    """The quiz page; with ``responses`` and ``blanks``, shown again after a submission
-    that left the questions ``blanks`` unanswered."""
+    """The quiz page (``lessons_done``: whether the learner has done every lesson);
+    with ``responses`` and ``blanks``, shown again after a submission that left the
+    questions ``blanks`` unanswered."""
     return render_page(
         "learning/quiz.html",
         course=course,
@@ -157,7 +157,7 @@ def _quiz_page(course, attempt: QuizAttempt, form: QuizForm, progress: logic.Pro
         items=page_items(attempt.questions, _files_url(course), responses),
         seconds_left=logic.seconds_left(attempt),
         attempts_left=logic.attempts_left(current_user, course),
-        progress=progress,
+        lessons_done=lessons_done,
         blanks=blanks or [],
     )
 

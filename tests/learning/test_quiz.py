@@ -51,6 +51,15 @@ def test_quiz_shows_every_question_type(citizen_client, course):
     assert 'type="text" id="q-bon" name="q-bon"' in page
 
 
+def test_the_quiz_page_says_lessons_are_left_until_they_are_done(citizen_client, course):
+    note = "khóa học hoàn thành khi bạn đã học hết các bài và đạt bài kiểm tra"
+    page, attempt = open_quiz(citizen_client)
+    assert note in page
+    finish_lessons(citizen_client, course)
+    page, same = open_quiz(citizen_client)
+    assert note not in page and same == attempt  # the open attempt, without the note
+
+
 def test_failing_then_passing_records_one_completion_with_certificate(citizen_client, course):
     finish_lessons(citizen_client, course)
     failed = submit(citizen_client, WRONG_ANSWERS).get_data(as_text=True)
