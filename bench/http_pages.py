@@ -625,8 +625,13 @@ def main(argv: list[str] | None = None) -> int:
                 second, second_baseline = bracketed(page)
                 a = missed(bars(page, first, first_baseline))
                 b = missed(bars(page, second, second_baseline))
-                keep_second = b < a or (b == a and second.rps / second_baseline
-                                        > first.rps / first_baseline)
+                # Fewer bars missed, else the faster: submissions a second for quiz
+                # submission (its bar), the ratio to bare Flask for a page.
+                if page.kind == "quiz_submit":
+                    faster = second.rps > first.rps
+                else:
+                    faster = second.rps / second_baseline > first.rps / first_baseline
+                keep_second = b < a or (b == a and faster)
                 results[page.name] = ((second, second_baseline) if keep_second
                                       else (first, first_baseline))
                 log(f"{page.name} missed a bar "
