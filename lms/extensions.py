@@ -230,7 +230,6 @@ class OneRowRead:
             connection.close()  # back to the pool
 
 
-
 class OneRowObject(OneRowRead):
     """A mapped object of at most one row, read as :class:`OneRowRead` reads, and made a
     persistent object of the request's session as if the ORM had loaded it: the row's
