@@ -306,8 +306,8 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-# Built once: every signed-in request runs it (a statement object rebuilt per call, as
-# session.get does, costs more Python than the query itself).
+# For a session that already holds the account (tests, commands): read through the ORM,
+# which returns the object the session holds.
 _USER_BY_ID = select(User).where(User.id == bindparam("id"))
 # Every signed-in request reads its account first, and on a kept page it is the only
 # statement: read on the driver's cursor and placed in the session as loaded.
