@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import undefer
 
 from lms.courses.loader import AUDIENCES
@@ -57,12 +57,15 @@ def forget_catalogue_version() -> None:
 
 
 def published_course_or_404(slug: str) -> Course:
-    course = db.session.scalar(
-        select(Course).where(Course.slug == slug, Course.is_published.is_(True))
-    )
+    course = db.session.scalar(_PUBLISHED_COURSE, {"slug": slug})
     if course is None:
         abort(404)
     return course
+
+
+# Built once: every course, lesson and quiz request runs it first.
+_PUBLISHED_COURSE = select(Course).where(Course.slug == bindparam("slug"),
+                                         Course.is_published.is_(True))
 
 
 def lesson_or_404(course: Course, slug: str) -> Lesson:

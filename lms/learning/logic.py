@@ -63,12 +63,16 @@ def is_valid_on(completion_date: date, valid_days: int | None, as_of: date) -> b
 
 
 def latest_completion(user: User, course: Course) -> Completion | None:
-    return db.session.scalar(
-        select(Completion)
-        .where(Completion.user_id == user.id, Completion.course_id == course.id)
-        .order_by(Completion.sequence.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_LATEST_COMPLETION, {"user": user.id, "course": course.id})
+
+
+# The quiz, course and lesson pages and every quiz submission run the statements built
+# once below (``_NAME``, parameters bound at execution): building a statement and working
+# out its cache key cost as much as running it on SQLite.
+_LATEST_COMPLETION = (
+    select(Completion)
+    .where(Completion.user_id == bindparam("user"), Completion.course_id == bindparam("course"))
+    .order_by(Completion.sequence.desc()).limit(1))
 
 
 def current_completion(user: User, course: Course, as_of: date | None = None) -> Completion | None:
@@ -173,11 +177,15 @@ def done_lesson_ids(user: User, course: Course) -> set[int]:
 def lessons_left(user: User, course: Course) -> bool:
     """Whether an active lesson of ``course`` is not done by ``user`` yet: one
     statement, no lesson loaded (submitting a quiz asks it, and shows no lesson)."""
-    done = select(LessonProgress.id).where(LessonProgress.user_id == user.id,
-                                           LessonProgress.lesson_id == Lesson.id)
-    return bool(db.session.scalar(select(
-        select(Lesson.id).where(Lesson.course_id == course.id, Lesson.is_active.is_(True),
-                                ~done.exists()).exists())))
+    return bool(db.session.scalar(_LESSONS_LEFT, {"user": user.id, "course": course.id}))
+
+
+_LESSONS_LEFT = select(
+    select(Lesson.id).where(
+        Lesson.course_id == bindparam("course"), Lesson.is_active.is_(True),
+        ~select(LessonProgress.id).where(LessonProgress.user_id == bindparam("user"),
+                                         LessonProgress.lesson_id == Lesson.id).exists(),
+    ).exists())
 
 
 def course_progress(user: User | None, course: Course) -> Progress:
@@ -274,13 +282,13 @@ ATTEMPTS_USED = mark("Bạn đã dùng hết số lần làm bài kiểm tra c�
 
 
 def submitted_attempts(user: User, course: Course) -> int:
-    return db.session.scalar(
-        select(func.count(QuizAttempt.id)).where(
-            QuizAttempt.user_id == user.id,
-            QuizAttempt.course_id == course.id,
-            QuizAttempt.submitted_at.is_not(None),
-        )
-    ) or 0
+    return db.session.scalar(_SUBMITTED_ATTEMPTS, {"user": user.id, "course": course.id}) or 0
+
+
+_LEARNERS_ATTEMPTS = (QuizAttempt.user_id == bindparam("user"),
+                      QuizAttempt.course_id == bindparam("course"))
+_SUBMITTED_ATTEMPTS = select(func.count(QuizAttempt.id)).where(
+    *_LEARNERS_ATTEMPTS, QuizAttempt.submitted_at.is_not(None))
 
 
 def attempts_left(user: User, course: Course) -> int | None:
@@ -370,9 +378,8 @@ def open_attempt(user: User, course: Course, rng: random.Random | None = None,
         number = max((row.number for row in earlier), default=0) + 1
         seen = question_history(user, course, earlier)
     else:
-        number = (db.session.scalar(
-            select(func.max(QuizAttempt.number)).where(
-                QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)) or 0) + 1
+        number = (db.session.scalar(_LAST_NUMBER, {"user": user.id, "course": course.id})
+                  or 0) + 1
         seen = None
     limit = course.quiz_time_limit_minutes
     attempt = QuizAttempt(
@@ -399,20 +406,20 @@ def unsubmitted_attempt(user: User, course: Course) -> QuizAttempt | None:
 
 
 def _unsubmitted_attempt(user: User, course: Course) -> QuizAttempt | None:
-    return db.session.scalar(
-        select(QuizAttempt).where(
-            QuizAttempt.user_id == user.id,
-            QuizAttempt.course_id == course.id,
-            QuizAttempt.submitted_at.is_(None),
-        )
-    )
+    return db.session.scalar(_UNSUBMITTED_ATTEMPT, {"user": user.id, "course": course.id})
 
 
 def _earlier_attempts(user: User, course: Course) -> list[Any]:
     """(number, started_at, question_ids) of each of the learner's attempts."""
-    return db.session.execute(
-        select(QuizAttempt.number, QuizAttempt.started_at, QuizAttempt.question_ids)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.course_id == course.id)).all()
+    return db.session.execute(_EARLIER_ATTEMPTS,
+                              {"user": user.id, "course": course.id}).all()
+
+
+_UNSUBMITTED_ATTEMPT = select(QuizAttempt).where(*_LEARNERS_ATTEMPTS,
+                                                 QuizAttempt.submitted_at.is_(None))
+_EARLIER_ATTEMPTS = select(QuizAttempt.number, QuizAttempt.started_at,
+                           QuizAttempt.question_ids).where(*_LEARNERS_ATTEMPTS)
+_LAST_NUMBER = select(func.max(QuizAttempt.number)).where(*_LEARNERS_ATTEMPTS)
 
 
 def question_history(user: User, course: Course, earlier: list[Any] | None = None) -> Seen:
@@ -422,11 +429,8 @@ def question_history(user: User, course: Course, earlier: list[Any] | None = Non
     showed it. ``earlier``: the attempts as :func:`_earlier_attempts` read them."""
     if earlier is None:
         earlier = _earlier_attempts(user, course)
-    ends = db.session.scalars(
-        select(Completion.completed_at)
-        .where(Completion.user_id == user.id, Completion.course_id == course.id)
-        .order_by(Completion.sequence.desc()).limit(2)
-    ).all()
+    ends = db.session.scalars(_LAST_TWO_COMPLETED,
+                              {"user": user.id, "course": course.id}).all()
     latest = ends[0] if ends else None
     before = ends[1] if len(ends) > 1 else None
     seen = Seen()
@@ -440,6 +444,12 @@ def question_history(user: User, course: Course, earlier: list[Any] | None = Non
         elif before is None or started_at >= before:
             seen.previous.update(ids)
     return seen
+
+
+_LAST_TWO_COMPLETED = (
+    select(Completion.completed_at)
+    .where(Completion.user_id == bindparam("user"), Completion.course_id == bindparam("course"))
+    .order_by(Completion.sequence.desc()).limit(2))
 
 
 def snapshot_questions(quiz: dict[str, Any], rng: random.Random,
