@@ -34,14 +34,24 @@ class Base(DeclarativeBase):
 
 
 class Logins(LoginManager):
-    """Flask-Login's manager, without hashing the visitor's address and browser (session
-    protection's identifier) on a request whose session is empty: Flask-Login computes
-    it first and then skips the check for an empty session all the same."""
+    """Flask-Login's manager, doing less on a visitor's request: it does not hash the
+    address and browser (session protection's identifier) for an empty session, which
+    Flask-Login computes first and then does not check, and it looks no further than a
+    session without an account."""
 
     def _session_protection_failed(self) -> bool:
         if not session:
             return False
         return super()._session_protection_failed()
+
+    def _load_user(self) -> None:
+        """A session naming no account is a visitor's: nothing to protect or load.
+        (Flask-Login would go on to its own remember-me cookie, which lms never issues
+        and lms.auth's user loader refuses, and to request headers, which lms does not
+        sign in with.)"""
+        if "_user_id" not in session:
+            return self._update_request_context_with_user()
+        return super()._load_user()
 
 
 class Csrf(CSRFProtect):
