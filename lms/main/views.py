@@ -39,8 +39,9 @@ def refuse_nul_characters():
     """No parameter, field, path segment or file name legitimately holds a NUL
     character, and PostgreSQL refuses one in text: answer 400 before a view
     queries with it."""
-    body = request.content_length or request.headers.get("Transfer-Encoding")
     environ = request.environ
+    body = environ.get("CONTENT_LENGTH", "0") not in ("", "0") \
+        or environ.get("HTTP_TRANSFER_ENCODING")
     query = environ.get("QUERY_STRING", "")
     if not body and "\x00" not in environ.get("PATH_INFO", "") and "%00" not in query \
             and "\x00" not in query:
