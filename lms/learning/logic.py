@@ -529,27 +529,38 @@ def submit_attempt(user: User, attempt: QuizAttempt, responses: dict[str, Any] |
     if attempt.deadline is not None and now > attempt.deadline:
         submitted_at = attempt.deadline
         accepted = accepted and now <= attempt.deadline + LATE_GRACE
-    with versions.writing_for(db.session, attempt.user_id):  # only this learner's pages
-        claimed = db.session.execute(
-            update(QuizAttempt)
-            .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-            .values(submitted_at=submitted_at)
-            .execution_options(synchronize_session=False)
-        )
-    if claimed.rowcount != 1:
-        db.session.refresh(attempt)  # as the first submission graded it
-        return SubmitResult(attempt, False, current_completion(user, attempt.course))
-    set_committed_value(attempt, "submitted_at", submitted_at)  # what the claim wrote
     answers = responses if accepted else {}
     scores = [question_score(q, answers.get(q["id"])) for q in attempt.questions]
     total = len(attempt.questions)
-    attempt.responses = responses if accepted else None
-    attempt.correct_count = sum(1 for score in scores if score >= 1.0)
-    attempt.score_percent = round(100 * sum(scores) / total, 1) if total else 0.0
-    attempt.passed = attempt.score_percent >= attempt.pass_percent
-    db.session.flush()
+    score_percent = round(100 * sum(scores) / total, 1) if total else 0.0
+    graded = {
+        "submitted_at": submitted_at,
+        "responses": responses if accepted else None,
+        "correct_count": sum(1 for score in scores if score >= 1.0),
+        "score_percent": score_percent,
+        "passed": score_percent >= attempt.pass_percent,
+    }
+    # Graded and claimed in one statement: only the submission that finds the attempt
+    # still unsubmitted writes its grade.
+    with versions.writing_for(db.session, attempt.user_id):  # only this learner's pages
+        claimed = db.session.execute(
+            _GRADE_UNSUBMITTED, {"attempt": attempt.id, **{f"new_{name}": value
+                                                           for name, value in graded.items()}})
+    if claimed.rowcount != 1:
+        db.session.refresh(attempt)  # as the first submission graded it
+        return SubmitResult(attempt, False, current_completion(user, attempt.course))
+    for name, value in graded.items():  # what the statement wrote
+        set_committed_value(attempt, name, value)
     completion = complete_if_finished(user, attempt.course, attempt) if attempt.passed else None
     return SubmitResult(attempt, True, completion)
+
+
+_GRADED_COLUMNS = ("submitted_at", "responses", "correct_count", "score_percent", "passed")
+_GRADE_UNSUBMITTED = (
+    update(QuizAttempt)
+    .where(QuizAttempt.id == bindparam("attempt"), QuizAttempt.submitted_at.is_(None))
+    .values({name: bindparam(f"new_{name}") for name in _GRADED_COLUMNS})
+    .execution_options(synchronize_session=False))
 
 
 def answers_refused(attempt: QuizAttempt) -> bool:
