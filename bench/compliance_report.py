@@ -12,8 +12,9 @@ communes (1 Jan and 1 Jul 2025) and 20% of officials with 1-3 dated changes
   dated periods), measured in this run, after the reorganisations and between them;
 - the restated 12-month trend of the province: <= 3 s;
 - freezing the province's report (CSV, XLSX with every untrained official, JSON):
-  <= 15 s (frozen once more when over, the faster run kept) and <= 300 MB peak heap (RssAnon, sampled; the peak resident set with
-  SQLite's mapped database file is printed beside);
+  <= 15 s (frozen once more when over, the faster run kept) and <= 300 MB peak heap
+  (RssAnon, sampled; the peak resident set with SQLite's mapped database file is
+  printed beside);
 - XLSX export with the untrained sheet (a row per missing course: ~300,000 rows):
   <= 20 s per 100,000 rows and <= 300 MB peak heap;
 - CSV of the untrained list streamed in constant memory (the peak for the whole
