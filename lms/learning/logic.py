@@ -69,10 +69,10 @@ def latest_completion(user: User, course: Course) -> Completion | None:
 # The quiz, course and lesson pages and every quiz submission run the statements built
 # once below (``_NAME``, parameters bound at execution): building a statement and working
 # out its cache key cost as much as running it on SQLite.
-_LATEST_COMPLETION = (
-    select(Completion)
-    .where(Completion.user_id == bindparam("user"), Completion.course_id == bindparam("course"))
-    .order_by(Completion.sequence.desc()).limit(1))
+_LEARNERS_COMPLETIONS = (Completion.user_id == bindparam("user"),
+                         Completion.course_id == bindparam("course"))
+_LATEST_COMPLETION = (select(Completion).where(*_LEARNERS_COMPLETIONS)
+                      .order_by(Completion.sequence.desc()).limit(1))
 
 
 def current_completion(user: User, course: Course, as_of: date | None = None) -> Completion | None:
@@ -446,10 +446,8 @@ def question_history(user: User, course: Course, earlier: list[Any] | None = Non
     return seen
 
 
-_LAST_TWO_COMPLETED = (
-    select(Completion.completed_at)
-    .where(Completion.user_id == bindparam("user"), Completion.course_id == bindparam("course"))
-    .order_by(Completion.sequence.desc()).limit(2))
+_LAST_TWO_COMPLETED = (select(Completion.completed_at).where(*_LEARNERS_COMPLETIONS)
+                       .order_by(Completion.sequence.desc()).limit(2))
 
 
 def snapshot_questions(quiz: dict[str, Any], rng: random.Random,
